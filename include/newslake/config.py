@@ -1,0 +1,317 @@
+"""Source configuration: typed, validated at load time, with errors that name the bad field."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "sources.yaml"
+DEFAULT_USER_AGENT = "newslake/0.1 (+https://github.com/newslake/newslake)"
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+_LANG_RE = re.compile(r"^[a-z]{2}$")
+_ENV_RE = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+
+
+class ConfigError(ValueError):
+    """A source configuration is invalid; the message names the offending field."""
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    """Date-archive listing pages: a URL template with strftime fields and pagination."""
+
+    url_template: str
+    page_template: str | None = None  # e.g. "{url}page/{page}/" ; None = follow rel=next links
+    max_pages: int = 20
+
+
+@dataclass(frozen=True)
+class DiscoveryConfig:
+    """Where candidate article URLs come from."""
+
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    archive: ArchiveConfig | None = None
+    article_url_pattern: str | None = None  # regex a URL must match to count as an article
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """Politeness and safety limits for one source's HTTP traffic."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    delay_seconds: float = 1.0
+    concurrency: int = 2
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    max_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    max_retry_after: float = 120.0
+    blocked_share_threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """Per-source CSS selector overrides for extraction (beautifulsoup4 syntax)."""
+
+    title: str | None = None
+    body: str | None = None
+    date: str | None = None
+    authors: str | None = None
+    drop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One news source: identity, network boundaries, discovery, politeness, quality thresholds."""
+
+    id: str
+    name: str
+    base_url: str
+    allowed_domains: tuple[str, ...]
+    languages: tuple[str, ...]
+    discovery: DiscoveryConfig
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    selectors: Selectors = field(default_factory=Selectors)
+    enabled: bool = True
+    allow_private_network: bool = False
+    quarantine_threshold: float = 0.2
+    min_articles_per_day: int = 0
+    owner: str = "newslake"
+    tags: tuple[str, ...] = ()
+    description: str = ""
+
+    def absolute(self, path_or_url: str) -> str:
+        """Resolve a config path (e.g. '/rss.xml') against the source's base URL."""
+        return urljoin(self.base_url, path_or_url)
+
+    def is_allowed_host(self, host: str | None) -> bool:
+        """True when host equals an allowed domain or is a subdomain of one."""
+        if not host:
+            return False
+        host = host.lower().rstrip(".")
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+def _expand_env(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ENV_RE.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+    if isinstance(value, list):
+        return [_expand_env(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand_env(v) for k, v in value.items()}
+    return value
+
+
+def _take(data: dict, where: str, allowed: set[str]) -> dict:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}.{unknown[0]}: unknown field (allowed: {', '.join(sorted(allowed))})")
+    return data
+
+
+def _str(data: dict, key: str, where: str, default: Any = ..., ) -> Any:
+    if key not in data or data[key] is None:
+        if default is ...:
+            raise ConfigError(f"{where}.{key}: required field is missing")
+        return default
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}.{key}: expected a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _num(data: dict, key: str, where: str, default: float, *, lo: float, hi: float, kind=float) -> Any:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+        raise ConfigError(f"{where}.{key}: expected a {kind.__name__}, got {value!r}")
+    if not lo <= value <= hi:
+        raise ConfigError(f"{where}.{key}: {value!r} is outside [{lo}, {hi}]")
+    return kind(value)
+
+
+def _str_list(data: dict, key: str, where: str, default: tuple = ()) -> tuple[str, ...]:
+    value = data.get(key, list(default))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}.{key}: expected a list of strings, got {value!r}")
+    return tuple(v.strip() for v in value)
+
+
+def _bool(data: dict, key: str, where: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}.{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _parse_fetch(data: dict, where: str, defaults: dict) -> FetchConfig:
+    merged = {**defaults, **(data or {})}
+    _take(merged, where, set(FetchConfig.__dataclass_fields__))
+    d = FetchConfig()
+    return FetchConfig(
+        user_agent=_str(merged, "user_agent", where, d.user_agent),
+        delay_seconds=_num(merged, "delay_seconds", where, d.delay_seconds, lo=0, hi=600),
+        concurrency=_num(merged, "concurrency", where, d.concurrency, lo=1, hi=32, kind=int),
+        connect_timeout=_num(merged, "connect_timeout", where, d.connect_timeout, lo=0.1, hi=120),
+        read_timeout=_num(merged, "read_timeout", where, d.read_timeout, lo=0.1, hi=600),
+        max_bytes=_num(merged, "max_bytes", where, d.max_bytes, lo=1024, hi=500_000_000, kind=int),
+        max_redirects=_num(merged, "max_redirects", where, d.max_redirects, lo=0, hi=20, kind=int),
+        max_retries=_num(merged, "max_retries", where, d.max_retries, lo=0, hi=10, kind=int),
+        backoff_base=_num(merged, "backoff_base", where, d.backoff_base, lo=0, hi=60),
+        backoff_cap=_num(merged, "backoff_cap", where, d.backoff_cap, lo=0, hi=3600),
+        max_retry_after=_num(merged, "max_retry_after", where, d.max_retry_after, lo=0, hi=3600),
+        blocked_share_threshold=_num(
+            merged, "blocked_share_threshold", where, d.blocked_share_threshold, lo=0, hi=1
+        ),
+    )
+
+
+def _parse_discovery(data: dict, where: str) -> DiscoveryConfig:
+    _take(data, where, {"feeds", "sitemaps", "archive", "article_url_pattern"})
+    archive = None
+    if data.get("archive") is not None:
+        aw = f"{where}.archive"
+        a = _take(data["archive"], aw, {"url_template", "page_template", "max_pages"})
+        template = _str(a, "url_template", aw)
+        if "{date" not in template:
+            raise ConfigError(f"{aw}.url_template: must contain a {{date:...}} field, got {template!r}")
+        page_template = _str(a, "page_template", aw, None)
+        if page_template is not None and "{page}" not in page_template:
+            raise ConfigError(f"{aw}.page_template: must contain {{page}}, got {page_template!r}")
+        archive = ArchiveConfig(
+            url_template=template,
+            page_template=page_template,
+            max_pages=_num(a, "max_pages", aw, 20, lo=1, hi=1000, kind=int),
+        )
+    pattern = _str(data, "article_url_pattern", where, None)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where}.article_url_pattern: invalid regex: {exc}") from None
+    result = DiscoveryConfig(
+        feeds=_str_list(data, "feeds", where),
+        sitemaps=_str_list(data, "sitemaps", where),
+        archive=archive,
+        article_url_pattern=pattern,
+    )
+    if not (result.feeds or result.sitemaps or result.archive):
+        raise ConfigError(f"{where}: configure at least one of feeds, sitemaps, archive")
+    return result
+
+
+def parse_source(data: dict, where: str, defaults: dict | None = None) -> SourceConfig:
+    """Build one SourceConfig from its YAML mapping, raising ConfigError on the first bad field."""
+    defaults = defaults or {}
+    _take(data, where, set(SourceConfig.__dataclass_fields__))
+    sid = _str(data, "id", where)
+    if not _ID_RE.match(sid):
+        raise ConfigError(f"{where}.id: {sid!r} must be lowercase letters, digits or _ (2-41 chars)")
+    where = f"sources[{sid}]"
+    base_url = _str(data, "base_url", where)
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}.base_url: {base_url!r} is not an absolute http(s) URL")
+    if not base_url.endswith("/"):
+        base_url += "/"
+    domains = tuple(d.lower() for d in _str_list(data, "allowed_domains", where, (parts.hostname,)))
+    source = SourceConfig(
+        id=sid,
+        name=_str(data, "name", where),
+        base_url=base_url,
+        allowed_domains=domains,
+        languages=_str_list(data, "languages", where),
+        discovery=_parse_discovery(data.get("discovery") or {}, f"{where}.discovery"),
+        fetch=_parse_fetch(data.get("fetch") or {}, f"{where}.fetch", defaults.get("fetch", {})),
+        selectors=_parse_selectors(data.get("selectors") or {}, f"{where}.selectors"),
+        enabled=_bool(data, "enabled", where, True),
+        allow_private_network=_bool(data, "allow_private_network", where, False),
+        quarantine_threshold=_num(data, "quarantine_threshold", where, 0.2, lo=0, hi=1),
+        min_articles_per_day=_num(data, "min_articles_per_day", where, 0, lo=0, hi=100_000, kind=int),
+        owner=_str(data, "owner", where, defaults.get("owner", "newslake")),
+        tags=_str_list(data, "tags", where),
+        description=_str(data, "description", where, ""),
+    )
+    if not source.languages:
+        raise ConfigError(f"{where}.languages: list at least one ISO 639-1 code")
+    for lang in source.languages:
+        if not _LANG_RE.match(lang):
+            raise ConfigError(f"{where}.languages: {lang!r} is not an ISO 639-1 code")
+    if not source.is_allowed_host(parts.hostname):
+        raise ConfigError(f"{where}.allowed_domains: base_url host {parts.hostname!r} is not allowed")
+    return source
+
+
+def _parse_selectors(data: dict, where: str) -> Selectors:
+    _take(data, where, set(Selectors.__dataclass_fields__))
+    return Selectors(
+        title=_str(data, "title", where, None),
+        body=_str(data, "body", where, None),
+        date=_str(data, "date", where, None),
+        authors=_str(data, "authors", where, None),
+        drop=_str_list(data, "drop", where),
+    )
+
+
+def parse_sources(document: Any) -> list[SourceConfig]:
+    """Validate a whole sources document ({defaults, sources}) and return every source."""
+    document = _expand_env(document)
+    _take(document, "sources.yaml", {"defaults", "sources"})
+    defaults = document.get("defaults") or {}
+    _take(defaults, "defaults", {"fetch", "owner"})
+    items = document.get("sources")
+    if not isinstance(items, list) or not items:
+        raise ConfigError("sources: expected a non-empty list of sources")
+    sources, seen = [], set()
+    for i, item in enumerate(items):
+        source = parse_source(item, f"sources[{i}]", defaults)
+        if source.id in seen:
+            raise ConfigError(f"sources[{i}].id: duplicate source id {source.id!r}")
+        seen.add(source.id)
+        sources.append(source)
+    return sources
+
+
+def config_path() -> Path:
+    """The sources.yaml in use: $NEWSLAKE_SOURCES or the bundled include/config/sources.yaml."""
+    return Path(os.environ.get("NEWSLAKE_SOURCES", DEFAULT_CONFIG_PATH))
+
+
+def load_sources(path: str | Path | None = None, *, enabled_only: bool = False) -> list[SourceConfig]:
+    """Load and validate sources.yaml; ConfigError names the file and the bad field."""
+    import yaml
+
+    path = Path(path) if path else config_path()
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        sources = parse_sources(document)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return [s for s in sources if s.enabled] if enabled_only else sources
+
+
+def get_source(source_id: str, path: str | Path | None = None) -> SourceConfig:
+    """Return one configured source by id, or raise ConfigError listing the known ids."""
+    sources = load_sources(path)
+    for source in sources:
+        if source.id == source_id:
+            return source
+    known = ", ".join(s.id for s in sources)
+    raise ConfigError(f"unknown source {source_id!r} (configured: {known})")
