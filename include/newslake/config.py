@@ -103,7 +103,16 @@ class SourceConfig:
 
 def _expand_env(value: Any) -> Any:
     if isinstance(value, str):
-        return _ENV_RE.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+        expanded = _ENV_RE.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+        if expanded != value and _ENV_RE.fullmatch(value):
+            # A value that is only a placeholder takes the YAML type of its expansion ("0.5" -> 0.5).
+            import yaml
+
+            try:
+                return yaml.safe_load(expanded) if expanded else None
+            except yaml.YAMLError:
+                return expanded
+        return expanded
     if isinstance(value, list):
         return [_expand_env(v) for v in value]
     if isinstance(value, dict):

@@ -1,0 +1,345 @@
+"""Discovery: candidate article URLs for a data interval from feeds, sitemaps and date archives."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Iterable
+from urllib.parse import urljoin, urlsplit
+
+from newslake.article import Hints
+from newslake.config import SourceConfig
+from newslake.urls import normalise_url
+
+if TYPE_CHECKING:
+    from newslake.fetching import Fetcher
+
+log = logging.getLogger(__name__)
+
+MAX_SITEMAPS = 200  # guards against sitemap-index loops and runaway nesting
+
+
+class DiscoveryError(RuntimeError):
+    """Discovery could not read any configured entry point (every feed, sitemap and archive failed)."""
+
+
+@dataclass
+class Candidate:
+    """One article URL worth fetching, with what discovery learned about it."""
+
+    url: str
+    published_at: datetime | None = None
+    date_source: str | None = None  # feed | sitemap
+    title: str | None = None
+    language: str | None = None
+    via: set[str] = field(default_factory=set)  # feed | sitemap | archive
+
+    def hints(self) -> Hints:
+        """The Hints handed to extraction."""
+        return Hints(
+            published_at=self.published_at, date_source=self.date_source, title=self.title, language=self.language
+        )
+
+
+@dataclass
+class DiscoveryResult:
+    """Candidates for the interval plus counts of everything seen and skipped."""
+
+    candidates: list[Candidate]
+    counts: Counter
+    entry_points: dict[str, str]  # entry URL -> outcome
+
+    def summary(self) -> dict:
+        """Counts as a plain dict (for XCom and logs)."""
+        return {"candidates": len(self.candidates), **dict(sorted(self.counts.items()))}
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """Parse RFC 822 or ISO 8601 / W3C dates into an aware UTC datetime (naive values are taken as UTC)."""
+    if not text:
+        return None
+    text = text.strip()
+    value: datetime | None = None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            value = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _child_text(element, *names: str) -> str | None:
+    for child in element:
+        if _local(child.tag) in names and (child.text or "").strip():
+            return child.text.strip()
+    return None
+
+
+def _parse_xml(body: bytes):
+    from lxml import etree
+
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
+    """Items of an RSS 2.0, RSS 1.0 or Atom feed as candidates with their feed date and title."""
+    root = _parse_xml(body)
+    if root is None:
+        return []
+    found = []
+    for item in root.iter():
+        name = _local(item.tag)
+        if name not in ("item", "entry"):
+            continue
+        link = None
+        for child in item:
+            if _local(child.tag) != "link":
+                continue
+            href = child.get("href")
+            if href and child.get("rel", "alternate") == "alternate":
+                link = href
+                break
+            if not href and (child.text or "").strip():
+                link = child.text.strip()
+                break
+        if not link:
+            guid = _child_text(item, "guid", "id")
+            link = guid if guid and guid.startswith("http") else None
+        if not link:
+            continue
+        published = parse_date(_child_text(item, "pubdate", "published", "date", "issued", "updated"))
+        found.append(
+            Candidate(
+                url=urljoin(base_url, link),
+                published_at=published,
+                date_source="feed" if published else None,
+                title=_child_text(item, "title"),
+                via={"feed"},
+            )
+        )
+    return found
+
+
+def parse_sitemap(body: bytes, base_url: str) -> tuple[list[tuple[str, datetime | None]], list[Candidate]]:
+    """Split a sitemap into (child sitemaps with lastmod, url entries as candidates)."""
+    root = _parse_xml(body)
+    if root is None:
+        return [], []
+    children, urls = [], []
+    if _local(root.tag) == "sitemapindex":
+        for sm in root:
+            if _local(sm.tag) == "sitemap":
+                loc = _child_text(sm, "loc")
+                if loc:
+                    children.append((urljoin(base_url, loc), parse_date(_child_text(sm, "lastmod"))))
+        return children, urls
+    for entry in root:
+        if _local(entry.tag) != "url":
+            continue
+        loc = _child_text(entry, "loc")
+        if not loc:
+            continue
+        candidate = Candidate(url=urljoin(base_url, loc), via={"sitemap"})
+        lastmod = parse_date(_child_text(entry, "lastmod"))
+        for child in entry:
+            if _local(child.tag) != "news":
+                continue
+            candidate.published_at = parse_date(_child_text(child, "publication_date"))
+            candidate.date_source = "sitemap" if candidate.published_at else None
+            candidate.title = _child_text(child, "title")
+            for pub in child:
+                if _local(pub.tag) == "publication":
+                    lang = _child_text(pub, "language")
+                    candidate.language = lang.split("-")[0].lower() if lang else None
+        urls.append((candidate, lastmod))
+    return children, urls
+
+
+def parse_archive(body: bytes, page_url: str) -> tuple[list[str], str | None]:
+    """Links on an archive listing page and the rel=next page URL, if any."""
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(body)
+    except (ValueError, TypeError):
+        return [], None
+    links, next_url = [], None
+    for a in tree.iter("a", "link"):
+        href = a.get("href")
+        if not href or href.startswith(("#", "mailto:", "javascript:")):
+            continue
+        absolute = urljoin(page_url, href)
+        if "next" in (a.get("rel") or "").lower().split():
+            next_url = next_url or absolute
+        elif a.tag == "a":
+            links.append(absolute)
+    return links, next_url
+
+
+def _days(start: datetime, end: datetime) -> list[date]:
+    day, days = start.astimezone(timezone.utc).date(), []
+    while datetime.combine(day, time(), timezone.utc) < end:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+class _Collector:
+    """Merges candidates from all entry points, filtering by interval and domain."""
+
+    def __init__(self, source: SourceConfig, start: datetime, end: datetime):
+        self.source, self.start, self.end = source, start, end
+        self.by_url: dict[str, Candidate] = {}
+        self.counts: Counter = Counter()
+        self.pattern = re.compile(source.discovery.article_url_pattern) if source.discovery.article_url_pattern else None
+
+    def add(self, candidate: Candidate, *, lastmod: datetime | None = None, require_pattern: bool = False) -> None:
+        if urlsplit(candidate.url).scheme not in ("http", "https"):
+            self.counts["skipped_not_http"] += 1
+            return
+        if not self.source.is_allowed_host(urlsplit(candidate.url).hostname):
+            self.counts["skipped_off_domain"] += 1
+            return
+        if require_pattern and self.pattern and not self.pattern.search(candidate.url):
+            self.counts["skipped_not_article"] += 1
+            return
+        when = candidate.published_at
+        if when is not None and not (self.start <= when < self.end):
+            self.counts["skipped_out_of_interval"] += 1
+            return
+        if when is None and lastmod is not None and lastmod < self.start:
+            # Last modified before the interval began, so it cannot have been published inside it.
+            self.counts["skipped_out_of_interval"] += 1
+            return
+        key = normalise_url(candidate.url)
+        existing = self.by_url.get(key)
+        if existing is None:
+            candidate.url = key
+            self.by_url[key] = candidate
+            return
+        self.counts["merged_duplicates"] += 1
+        existing.via |= candidate.via
+        if existing.published_at is None and candidate.published_at is not None:
+            existing.published_at, existing.date_source = candidate.published_at, candidate.date_source
+        existing.title = existing.title or candidate.title
+        existing.language = existing.language or candidate.language
+
+
+def discover(source: SourceConfig, start: datetime, end: datetime, fetcher: Fetcher) -> DiscoveryResult:
+    """Collect candidate article URLs for [start, end) from the source's feeds, sitemaps and archives."""
+    from newslake.fetching import Outcome
+
+    collector = _Collector(source, start, end)
+    entry_points: dict[str, str] = {}
+
+    def get(url: str) -> bytes | None:
+        result = fetcher.fetch(url, kind="xml")
+        entry_points[url] = str(result.outcome.value if hasattr(result.outcome, "value") else result.outcome)
+        if result.outcome != Outcome.FETCHED or not result.body:
+            log.warning("discovery: %s -> %s (%s)", url, entry_points[url], result.error or result.status)
+            return None
+        return result.body
+
+    for feed in source.discovery.feeds:
+        url = source.absolute(feed)
+        body = get(url)
+        if body is not None:
+            items = parse_feed(body, url)
+            collector.counts["feed_items"] += len(items)
+            for candidate in items:
+                collector.add(candidate)
+
+    pending = [(source.absolute(s), None) for s in source.discovery.sitemaps]
+    seen_sitemaps: set[str] = set()
+    while pending and len(seen_sitemaps) < MAX_SITEMAPS:
+        url, lastmod = pending.pop(0)
+        if url in seen_sitemaps or not source.is_allowed_host(urlsplit(url).hostname):
+            continue
+        seen_sitemaps.add(url)
+        if lastmod is not None and lastmod < start:
+            collector.counts["sitemaps_skipped_stale"] += 1
+            continue
+        body = get(url)
+        if body is None:
+            continue
+        children, entries = parse_sitemap(body, url)
+        pending.extend(children)
+        collector.counts["sitemap_urls"] += len(entries)
+        for candidate, modified in entries:
+            collector.add(candidate, lastmod=modified)
+
+    archive = source.discovery.archive
+    if archive is not None:
+        for day in _days(start, end):
+            page_url: str | None = source.absolute(archive.url_template.format(date=day))
+            first = page_url
+            for page in range(1, archive.max_pages + 1):
+                if page_url is None:
+                    break
+                body = get(page_url)
+                if body is None:
+                    break
+                links, next_url = parse_archive(body, page_url)
+                collector.counts["archive_pages"] += 1
+                for link in links:
+                    collector.add(Candidate(url=link, via={"archive"}), require_pattern=True)
+                if archive.page_template:
+                    page_url = archive.page_template.format(url=first, page=page + 1) if links else None
+                else:
+                    page_url = next_url
+
+    if entry_points and all(outcome != "fetched" for outcome in entry_points.values()):
+        raise DiscoveryError(
+            f"source {source.id}: every discovery entry point failed: "
+            + ", ".join(f"{u} -> {o}" for u, o in sorted(entry_points.items()))
+        )
+    candidates = sorted(collector.by_url.values(), key=lambda c: c.url)
+    return DiscoveryResult(candidates=candidates, counts=collector.counts, entry_points=entry_points)
+
+
+def candidates_to_rows(candidates: Iterable[Candidate]) -> list[dict]:
+    """JSON-friendly rows for the hand-over file between discover and fetch."""
+    return [
+        {
+            "url": c.url,
+            "published_at": c.published_at.isoformat() if c.published_at else None,
+            "date_source": c.date_source,
+            "title": c.title,
+            "language": c.language,
+            "via": sorted(c.via),
+        }
+        for c in candidates
+    ]
+
+
+def candidates_from_rows(rows: Iterable[dict]) -> list[Candidate]:
+    """Inverse of candidates_to_rows."""
+    return [
+        Candidate(
+            url=r["url"],
+            published_at=parse_date(r.get("published_at")),
+            date_source=r.get("date_source"),
+            title=r.get("title"),
+            language=r.get("language"),
+            via=set(r.get("via") or ()),
+        )
+        for r in rows
+    ]
