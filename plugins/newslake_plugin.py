@@ -1,0 +1,58 @@
+"""Airflow plugin "newslake": the lake status page (/newslake/) and its link in the Airflow UI.
+
+Wiring only: the report itself is newslake.status. Every Airflow component loads plugins, but
+only the API server serves the page, so FastAPI and the auth code are imported on first request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.plugins_manager import AirflowPlugin
+
+URL_PREFIX = "/newslake"
+
+
+def build_status_app() -> Any:
+    """The status FastAPI app: lake from the environment's S3 settings, Airflow login required."""
+    from airflow.api_fastapi.core_api.security import requires_authenticated
+    from fastapi import Depends
+    from newslake.status import create_app
+    from newslake.storage import StorageSettings, open_store
+
+    return create_app(
+        lambda: open_store(StorageSettings.from_env()),
+        dependencies=[Depends(requires_authenticated())],
+    )
+
+
+class LazyStatusApp:
+    """ASGI app that builds the status app on its first request (in the API server only)."""
+
+    def __init__(self) -> None:
+        # Built once per process and reused: FastAPI apps are not meant to be rebuilt per request.
+        self._app: Any = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if self._app is None:
+            self._app = build_status_app()
+        await self._app(scope, receive, send)
+
+
+class NewslakePlugin(AirflowPlugin):
+    """Lake status JSON + HTML under /newslake, linked from the UI's Browse menu."""
+
+    name = "newslake"
+    fastapi_apps = [
+        {"app": LazyStatusApp(), "url_prefix": URL_PREFIX, "name": "newslake lake status"},
+    ]
+    external_views = [
+        {
+            "name": "Lake status",
+            # Same origin as the UI: the browser sends the Airflow session cookie with the iframe request.
+            "href": f"{URL_PREFIX}/",
+            "url_route": "newslake-lake-status",
+            "destination": "nav",
+            "category": "browse",
+        },
+    ]
