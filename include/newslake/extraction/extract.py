@@ -1,0 +1,368 @@
+"""extract_article: one parse of the page, metadata in order of trust, then body, dateline, byline, language."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urljoin
+
+from newslake.article import Article, Hints
+from newslake.config import SourceConfig
+
+from .authors import byline_from_paragraphs, normalise_authors
+from .body import element_paragraphs, jsonld_body_paragraphs, trafilatura_paragraphs
+from .dateline import parse_dateline
+from .dates import date_from_text, date_from_url, parse_datetime
+from .decoding import decode_html
+from .language import detect_language, normalise_language_tag
+from .metadata import PageMeta, read_metadata
+from .selectors import SelectorResult, apply_selectors, has_selectors
+
+IMPORTANT_FIELDS = ("title", "body", "published_at", "authors", "language")
+_OG_KEYS = ("og:", "article:")
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "article:published", "og:published_time",
+    "citation_publication_date", "citation_date", "citation_online_date", "dc.date.issued", "dcterms.issued",
+    "dc.date", "dcterms.date", "dcterms.created", "dc.date.created", "parsely-pub-date", "sailthru.date",
+    "article.published", "published_time", "publish-date", "publish_date", "pubdate", "publishdate",
+    "datepublished", "date", "release_date", "mediator_published_time",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "og:article:modified_time", "dcterms.modified",
+    "dc.date.modified", "last-modified", "datemodified", "article.updated",
+)
+_AUTHOR_META = (
+    "article:author", "og:article:author", "author", "parsely-author", "citation_author", "dc.creator",
+    "dcterms.creator", "sailthru.author", "byl", "twitter:creator:name",
+)
+_TITLE_META = ("og:title", "twitter:title", "citation_title", "dc.title", "dcterms.title", "parsely-title",
+               "headline", "title")
+_DESCRIPTION_META = ("og:description", "description", "twitter:description", "dc.description",
+                     "dcterms.description")
+_SECTION_META = ("article:section", "og:article:section", "parsely-section", "section", "category")
+_TAG_META = ("article:tag", "og:article:tag", "news_keywords", "keywords", "parsely-tags")
+_TITLE_SEP_RE = re.compile(r"\s+(?:\||-|–|—|::|»|·|•|/)\s+")
+
+
+def _source_of_key(key: str) -> str:
+    return "opengraph" if key.startswith(_OG_KEYS) else "meta"
+
+
+def _parse_tree(text: str):
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    if not text or not text.strip():
+        return None
+    # lxml refuses str input that carries an XML encoding declaration
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+    try:
+        tree = lxml_html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError, TypeError):
+        return None
+    return tree
+
+
+def _node_text(node) -> str:
+    return " ".join("".join(node.itertext()).split())
+
+
+def _site_names(meta: PageMeta) -> tuple[str, ...]:
+    names = meta.all("og:site_name", "application-name", "twitter:site", "publisher", "copyright")
+    if meta.jsonld and meta.jsonld.publisher:
+        names.append(meta.jsonld.publisher)
+    return tuple(n.lstrip("@") for n in names)
+
+
+def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None) -> str:
+    parts = _TITLE_SEP_RE.split(title)
+    if len(parts) < 2:
+        return title
+    lowered = {s.lower() for s in site_names}
+    if h1 and h1 in parts:
+        return h1
+    if parts[-1].lower() in lowered or (len(parts[-1].split()) <= 4 and parts[-1].lower().replace(" ", "") in
+                                        {s.replace(" ", "") for s in lowered}):
+        return _TITLE_SEP_RE.split(title, maxsplit=len(parts) - 2)[0] if len(parts) > 2 else parts[0]
+    if parts[0].lower() in lowered:
+        return title[len(parts[0]):].lstrip(" |-–—:»·•/")
+    return title
+
+
+def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, sel: SelectorResult) -> None:
+    h1_nodes = tree.xpath("//h1")
+    h1 = _node_text(h1_nodes[0]) if h1_nodes else None
+    site_names = _site_names(meta)
+    candidates: list[tuple[str | None, str]] = [(sel.title, "selector")]
+    if meta.jsonld:
+        candidates.append((meta.jsonld.headline, "jsonld"))
+    for key in _TITLE_META:
+        value, _ = meta.first(key)
+        candidates.append((value, _source_of_key(key)))
+    candidates += [(hints.title if hints else None, "hints"), (h1, "html"), (meta.title_tag, "html")]
+    for value, how in candidates:
+        if value and value.strip():
+            title = " ".join(value.split())
+            if how != "selector":
+                title = _strip_site_name(title, site_names, h1)
+                # JSON-LD headlines are often cut at 110 characters; the page heading is whole
+                if h1 and len(h1) > len(title) and h1.startswith(title.rstrip(".… ")):
+                    title, how = h1, "html"
+            article.title = title
+            article.field_sources["title"] = how
+            return
+
+
+def _choose_dates(article: Article, meta: PageMeta, tree, url: str, hints: Hints | None,
+                  sel: SelectorResult, body_text: str) -> None:
+    found: tuple[datetime, str, str] | None = None  # (value, date_source, field method)
+    if sel.date:
+        value = parse_datetime(sel.date)
+        if value:
+            found = (value, "text", "selector")
+    if found is None and meta.jsonld and (value := parse_datetime(meta.jsonld.date_published)):
+        found = (value, "jsonld", "jsonld")
+    if found is None:
+        for key in _PUBLISHED_META:
+            for raw in meta.meta.get(key, ()):
+                if value := parse_datetime(raw):
+                    found = (value, "meta", _source_of_key(key))
+                    break
+            if found:
+                break
+    if found is None:
+        for raw in meta.itemprops.get("datePublished", []) + meta.itemprops.get("dateCreated", []):
+            if value := parse_datetime(raw):
+                found = (value, "meta", "meta")
+                break
+    if found is None and meta.jsonld_page and (value := parse_datetime(meta.jsonld_page.date_published)):
+        found = (value, "jsonld", "jsonld")
+    if found is None and hints and hints.published_at:
+        source = hints.date_source if hints.date_source in ("feed", "sitemap") else "feed"
+        found = (parse_datetime(hints.published_at) or hints.published_at, source, "hints")
+    if found is None and (value := date_from_url(url)):
+        found = (value, "url", "url")
+    if found is None:
+        for node in tree.iter("time"):
+            if value := parse_datetime(node.get("datetime") or _node_text(node)):
+                found = (value, "text", "text")
+                break
+    if found is None and (value := date_from_text(body_text[:2000])):
+        found = (value, "text", "text")
+    if found:
+        article.published_at, article.date_source, article.field_sources["published_at"] = found
+    modified = None
+    if meta.jsonld:
+        modified = parse_datetime(meta.jsonld.date_modified)
+        if modified:
+            article.field_sources["modified_at"] = "jsonld"
+    if modified is None:
+        for key in _MODIFIED_META:
+            for raw in meta.meta.get(key, ()):
+                if modified := parse_datetime(raw):
+                    article.field_sources["modified_at"] = _source_of_key(key)
+                    break
+            if modified:
+                break
+    article.modified_at = modified
+
+
+def _choose_body(article: Article, tree, url: str, meta: PageMeta, sel: SelectorResult) -> list[str]:
+    if sel.body_html:
+        from lxml import html as lxml_html
+
+        paragraphs: list[str] = []
+        for fragment in sel.body_html:
+            try:
+                paragraphs += element_paragraphs(lxml_html.fragment_fromstring(fragment, create_parent="div"))
+            except Exception:
+                continue
+        if paragraphs:
+            article.extraction_method = "selector"
+            return paragraphs
+    paragraphs = trafilatura_paragraphs(tree, url)
+    method = "trafilatura"
+    if meta.jsonld and meta.jsonld.body:
+        ld = jsonld_body_paragraphs(meta.jsonld.body)
+        ld_words = sum(len(p.split()) for p in ld)
+        tr_words = sum(len(p.split()) for p in paragraphs)
+        # use articleBody only when it is complete: not a teaser and not cut short
+        if ld_words >= max(50, 0.9 * tr_words) and not ld[-1].rstrip().endswith(("...", "…")):
+            paragraphs, method = ld, "jsonld"
+    if not paragraphs:
+        for node in tree.iter("article"):
+            paragraphs = element_paragraphs(node)
+            if paragraphs:
+                method = "article-element"
+                break
+    article.extraction_method = method if paragraphs else None
+    return paragraphs
+
+
+def _same_text(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return " ".join(re.findall(r"\w+", s.lower()))
+
+    return norm(a) == norm(b)
+
+
+def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    if paragraphs and article.title and _same_text(paragraphs[0], article.title):
+        paragraphs = paragraphs[1:]
+    byline_authors: list[str] = []
+    names, index = byline_from_paragraphs(paragraphs, site_names=site_names)
+    if names and index is not None:
+        byline_authors = names
+        paragraphs = paragraphs[:index] + paragraphs[index + 1:]
+    if paragraphs:
+        dateline = parse_dateline(paragraphs[0])
+        if dateline:
+            article.dateline, article.dateline_place = dateline.raw, dateline.place
+            article.dateline_agency = dateline.agency
+            article.field_sources["dateline"] = "text"
+            paragraphs = [dateline.rest] + paragraphs[1:]
+    return paragraphs, byline_authors
+
+
+def _choose_authors(article: Article, meta: PageMeta, sel: SelectorResult, byline: list[str],
+                    site_names: tuple[str, ...]) -> None:
+    candidates: list[tuple[list[str], str]] = [(sel.authors, "selector")]
+    if meta.jsonld:
+        candidates.append((meta.jsonld.authors, "jsonld"))
+    for key in _AUTHOR_META:
+        candidates.append((meta.all(key), _source_of_key(key)))
+    candidates.append((meta.itemprops.get("author", []), "meta"))
+    candidates.append((byline, "text"))
+    for values, how in candidates:
+        names = normalise_authors(values, site_names=site_names)
+        if names:
+            article.authors = names
+            article.field_sources["authors"] = how
+            return
+
+
+def _choose_language(article: Article, meta: PageMeta, hints: Hints | None) -> None:
+    declared: tuple[str | None, str | None] = (None, None)
+    for tag, how in (
+        (meta.jsonld.language if meta.jsonld else None, "jsonld"),
+        (meta.html_lang, "html"),
+        (meta.first("content-language", "og:locale", "language", "dc.language")[0], "meta"),
+        (hints.language if hints else None, "hints"),
+    ):
+        code = normalise_language_tag(tag)
+        if code:
+            declared = (code, how)
+            break
+    sample = " ".join(filter(None, (article.title, article.body)))
+    detection = detect_language(sample)
+    if detection.language and (declared[0] is None or (detection.confident and detection.language != declared[0])):
+        article.language, article.field_sources["language"] = detection.language, "text"
+    elif declared[0]:
+        article.language, article.field_sources["language"] = declared
+    if declared[0] and article.language != declared[0]:
+        article.warnings.append(f"page declares language {declared[0]!r}, text reads as {article.language!r}")
+
+
+def _fill(article: Article, meta: PageMeta, url: str) -> None:
+    canonical, how = meta.canonical, "html"
+    if not canonical:
+        canonical, how = meta.first("og:url")[0], "opengraph"
+    if not canonical and meta.jsonld and meta.jsonld.url:
+        canonical, how = meta.jsonld.url, "jsonld"
+    if canonical and canonical.startswith(("http://", "https://", "/")):
+        article.canonical_url = urljoin(url, canonical)
+        article.field_sources["canonical_url"] = how
+    description, key = meta.first(*_DESCRIPTION_META)
+    if meta.jsonld and meta.jsonld.description:
+        description, how = meta.jsonld.description, "jsonld"
+    elif description:
+        how = _source_of_key(key)
+    if description:
+        article.description = " ".join(description.split())
+        article.field_sources["description"] = how
+    if meta.jsonld and meta.jsonld.section:
+        article.section, article.field_sources["section"] = meta.jsonld.section, "jsonld"
+    else:
+        value, key = meta.first(*_SECTION_META)
+        if value:
+            article.section, article.field_sources["section"] = value, _source_of_key(key)
+    tags = list(meta.jsonld.keywords) if meta.jsonld else []
+    how = "jsonld"
+    if not tags:
+        for key in _TAG_META:
+            values = meta.all(key)
+            if values:
+                tags = [t.strip() for v in values for t in v.split(",") if t.strip()]
+                how = _source_of_key(key)
+                break
+    seen: set[str] = set()
+    article.tags = [t for t in tags if not (t.lower() in seen or seen.add(t.lower()))]
+    if article.tags:
+        article.field_sources["tags"] = how
+
+
+def _extract_into(article: Article, html: str | bytes, url: str, hints: Hints | None,
+                  source: SourceConfig | None) -> None:
+    text = decode_html(html)
+    if _looks_binary(text):
+        article.warnings.append("input is binary data, not HTML")
+        if hints:
+            _apply_hints_only(article, hints, url)
+        return
+    sel = SelectorResult()
+    if source is not None and has_selectors(source.selectors):
+        sel = apply_selectors(text, source.selectors)
+        if sel.html is not None:
+            text = sel.html
+    tree = _parse_tree(text)
+    if tree is None:
+        article.warnings.append("input is not parseable HTML")
+        if hints:
+            _apply_hints_only(article, hints, url)
+        return
+    meta = read_metadata(tree, url)
+    site_names = _site_names(meta)
+    _choose_title(article, meta, tree, hints, sel)
+    paragraphs = _choose_body(article, tree, url, meta, sel)
+    paragraphs, byline = _clean_body(article, paragraphs, site_names)
+    article.body = "\n\n".join(paragraphs) or None
+    if article.body:
+        article.field_sources["body"] = article.extraction_method or "trafilatura"
+    _choose_dates(article, meta, tree, url, hints, sel, article.body or "")
+    _choose_authors(article, meta, sel, byline, site_names)
+    _fill(article, meta, url)
+    _choose_language(article, meta, hints)
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return False
+    odd = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\f"))
+    return odd > max(2, len(sample) // 20)
+
+
+def _apply_hints_only(article: Article, hints: Hints, url: str) -> None:
+    if hints.title:
+        article.title, article.field_sources["title"] = hints.title, "hints"
+    if hints.published_at:
+        article.published_at = parse_datetime(hints.published_at)
+        article.date_source = hints.date_source if hints.date_source in ("feed", "sitemap") else "feed"
+        article.field_sources["published_at"] = "hints"
+    elif value := date_from_url(url):
+        article.published_at, article.date_source, article.field_sources["published_at"] = value, "url", "url"
+    if hints.language:
+        article.language, article.field_sources["language"] = normalise_language_tag(hints.language), "hints"
+
+
+def extract_article(html: str | bytes, url: str, *, hints: Hints | None = None,
+                    source: SourceConfig | None = None) -> Article:
+    """Extract every record field a page gives; never raises on bad input, lists what is missing."""
+    article = Article(url=url)
+    try:
+        _extract_into(article, html if html is not None else "", url, hints, source)
+    except Exception as exc:  # a malformed page must cost one record's fields, never the batch
+        article.warnings.append(f"extraction error: {type(exc).__name__}: {exc}")
+    article.missing = [name for name in IMPORTANT_FIELDS if not getattr(article, name)]
+    return article
