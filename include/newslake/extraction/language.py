@@ -96,7 +96,9 @@ def detect_language(text: str | None, *, sample_chars: int = 6000) -> Detection:
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     confident = len(words) >= 20 and best_score >= 0.04 and best_score - second >= 0.02
     code = "uz" if best == "uz_latn" else best
-    return Detection(code if best_score > 0 else None, confident and best_score > 0, scores)
+    # a handful of words that happen to match is no evidence at all
+    usable = best_score > 0 and (len(words) >= 8 or best_score >= 0.3)
+    return Detection(code if usable else None, confident and usable, scores)
 
 
 def normalise_language_tag(tag: str | None) -> str | None:

@@ -1,0 +1,192 @@
+"""Benchmark newslake's extractor against trafilatura and readability-lxml on labelled corpora.
+
+Usage (from the repo root):
+    .venv/bin/python bench/bench_extraction.py [--limit N] [--corpus NAME ...] [--extractor NAME ...]
+
+Corpora: the fixture corpus in tests/fixtures/extraction/ and the shared development corpora in
+../shared/corpora/ (skipped when absent). Prints body precision / recall / F1 / accuracy, date,
+title and author accuracy (newslake only) and pages per second, all in a single process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "include"))
+
+from newslake.extraction import extract_article  # noqa: E402
+from newslake.extraction.scoring import aggregate, page_scores, words  # noqa: E402
+
+SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
+FIXTURES = ROOT / "tests" / "fixtures" / "extraction"
+
+
+@dataclass
+class Page:
+    """One labelled page."""
+
+    id: str
+    html: bytes
+    url: str | None
+    body: str
+    title: str | None = None
+    date: str | None = None  # YYYY-MM-DD
+    authors: list[str] | None = None
+
+
+def load_fixtures(limit: int | None) -> Iterator[Page]:
+    """Pages of the fixture corpus: <name>.html + expected.json."""
+    expected = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+    for i, (name, exp) in enumerate(sorted(expected.items())):
+        if limit is not None and i >= limit:
+            return
+        html = (FIXTURES / f"{name}.html").read_bytes()
+        date = exp.get("published_at")
+        yield Page(name, html, exp.get("url"), exp.get("body") or "", exp.get("title"),
+                   date[:10] if date else None, exp.get("authors"))
+
+
+def load_shared(folder: str, limit: int | None) -> Iterator[Page]:
+    """Pages of a shared corpus: html/<id>.html.gz + ground-truth.jsonl."""
+    base = SHARED_CORPORA / folder
+    with (base / "ground-truth.jsonl").open(encoding="utf-8") as handle:
+        for i, line in enumerate(handle):
+            if limit is not None and i >= limit:
+                return
+            row = json.loads(line)
+            html = gzip.decompress((base / "html" / f"{row['id']}.html.gz").read_bytes())
+            yield Page(row["id"], html, row.get("url"), row.get("body") or "", row.get("title"),
+                       row.get("date"), row.get("authors"))
+
+
+CORPORA: dict[str, tuple[Callable[[], bool], Callable[[int | None], Iterator[Page]]]] = {
+    "fixtures": (lambda: (FIXTURES / "expected.json").exists(), load_fixtures),
+    "aed-news-2023": (lambda: (SHARED_CORPORA / "aed-news-2023").is_dir(),
+                      lambda n: load_shared("aed-news-2023", n)),
+    "daniel-ru-2012": (lambda: (SHARED_CORPORA / "daniel-ru-2012").is_dir(),
+                       lambda n: load_shared("daniel-ru-2012", n)),
+}
+
+
+def run_newslake(page: Page) -> dict:
+    """newslake: body plus metadata."""
+    article = extract_article(page.html, page.url or "")
+    return {"body": article.body, "title": article.title, "authors": article.authors,
+            "date": article.published_at.date().isoformat() if article.published_at else None}
+
+
+def run_trafilatura(page: Page, **options) -> dict:
+    """trafilatura.extract on the same bytes."""
+    import trafilatura
+
+    return {"body": trafilatura.extract(page.html, url=page.url, include_comments=False, **options)}
+
+
+def run_readability(page: Page) -> dict:
+    """readability-lxml summary, converted to text paragraph by paragraph."""
+    from lxml import html as lxml_html
+    from newslake.extraction.body import element_paragraphs
+    from newslake.extraction.decoding import decode_html
+    from readability import Document
+
+    try:
+        summary = Document(decode_html(page.html), url=page.url).summary(html_partial=True)
+        return {"body": "\n\n".join(element_paragraphs(lxml_html.fragment_fromstring(summary)))}
+    except Exception:
+        return {"body": None}
+
+
+EXTRACTORS: dict[str, Callable[[Page], dict]] = {
+    "newslake": run_newslake,
+    "trafilatura": run_trafilatura,
+    "trafilatura-precision": lambda page: run_trafilatura(page, favor_precision=True),
+    "readability": run_readability,
+}
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _authors_equal(found: list[str], expected: list[str]) -> bool:
+    return sorted(map(_norm, found)) == sorted(map(_norm, expected))
+
+
+def evaluate(pages: list[Page], name: str, verbose: int) -> dict:
+    """Run one extractor over pages and score it."""
+    extractor = EXTRACTORS[name]
+    outputs, elapsed = [], 0.0
+    for page in pages:
+        start = time.perf_counter()
+        outputs.append(extractor(page))
+        elapsed += time.perf_counter() - start
+    scores = [page_scores(out["body"], page.body) for out, page in zip(outputs, pages, strict=True)]
+    body = aggregate(scores)
+    row = {"extractor": name, "pages": len(pages), "precision": body.precision, "recall": body.recall,
+           "f1": body.f1, "accuracy": body.accuracy, "pages_per_s": len(pages) / elapsed if elapsed else 0.0}
+    for field, equal in (("date", lambda a, b: a == b), ("title", lambda a, b: _norm(a) == _norm(b)),
+                         ("authors", _authors_equal)):
+        labelled = [(out, page) for out, page in zip(outputs, pages, strict=True)
+                    if getattr(page, field)]
+        if labelled and field in outputs[0]:
+            hits = [equal(out[field] or ([] if field == "authors" else None), getattr(page, field))
+                    for out, page in labelled]
+            row[f"{field}_acc"] = sum(hits) / len(hits)
+            if verbose >= 2:
+                for (out, page), hit in zip(labelled, hits, strict=True):
+                    if not hit:
+                        print(f"  {field} miss {page.id}: got {out[field]!r} want {getattr(page, field)!r}")
+    if verbose:
+        worst = sorted(zip(scores, pages, strict=True), key=lambda sp: (sp[0].precision or 0) + sp[0].recall)
+        for score, page in worst[: 5 * verbose]:
+            print(f"  {name} low {page.id}: P={score.precision} R={score.recall:.3f} "
+                  f"words={len(words(page.body))}")
+    return row
+
+
+def _fmt(row: dict, key: str, digits: int = 3) -> str:
+    value = row.get(key)
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, run every extractor on every available corpus, print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="at most N pages per corpus")
+    parser.add_argument("--corpus", action="append", choices=sorted(CORPORA), help="corpus to run (repeatable)")
+    parser.add_argument("--extractor", action="append", choices=sorted(EXTRACTORS), help="repeatable")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="list the worst pages (-vv: misses)")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    import logging
+
+    logging.disable(logging.CRITICAL)  # trafilatura and readability log every discarded page
+    header = (f"| corpus | extractor | pages | precision | recall | F1 | accuracy | date acc | title acc "
+              f"| author acc | pages/s |\n|{'---|' * 11}")
+    print(header)
+    for corpus in args.corpus or list(CORPORA):
+        available, loader = CORPORA[corpus]
+        if not available():
+            print(f"| {corpus} | (not found, skipped) |{' |' * 9}")
+            continue
+        pages = list(loader(args.limit))
+        for name in args.extractor or list(EXTRACTORS):
+            row = evaluate(pages, name, args.verbose)
+            print(f"| {corpus} | {name} | {row['pages']} | {_fmt(row, 'precision')} | {_fmt(row, 'recall')} "
+                  f"| {_fmt(row, 'f1')} | {_fmt(row, 'accuracy')} | {_fmt(row, 'date_acc')} "
+                  f"| {_fmt(row, 'title_acc')} | {_fmt(row, 'authors_acc')} | {_fmt(row, 'pages_per_s', 1)} |",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
