@@ -1,0 +1,190 @@
+"""The lake opens as is in the readers analysts use: pandas, Polars, DuckDB, pyarrow.dataset (local copy and S3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from newslake.lake import QUARANTINE_SCHEMA, records_to_table, write_partition
+from newslake.storage import LocalStore, open_store
+from newslake.urls import article_id
+
+pytestmark = pytest.mark.integration
+
+# (source, day) -> row count; the empty partition is what an empty rerun leaves behind.
+PARTITIONS = {
+    ("alpha", "2026-03-14"): 3,
+    ("alpha", "2026-03-15"): 2,
+    ("beta", "2026-03-14"): 4,
+    ("beta", "2026-03-15"): 0,
+}
+TOTAL = sum(PARTITIONS.values())
+
+
+def _rows(source: str, day: str, n: int) -> list[dict]:
+    rows = []
+    for i in range(n):
+        url = f"https://{source}.example.org/{day}/{i}"
+        rows.append(
+            {
+                "article_id": article_id(url),
+                "url": url,
+                "title": f"{source} {i}",
+                "body": "text " * 45,
+                "authors": [f"Author {i}", "Desk"],
+                "tags": ["press-freedom"],
+                "published_at": datetime.fromisoformat(f"{day}T10:{i:02d}:00.123456+00:00"),
+                "fetched_at": datetime(2026, 3, 16, 1, 0, tzinfo=UTC),
+                "http_status": 200,
+                "run_id": f"run-{day}",
+            }
+        )
+    return rows
+
+
+def _fill(store) -> None:
+    for (source, day), n in PARTITIONS.items():
+        write_partition(
+            store, "articles", source, day, records_to_table(_rows(source, day, n)), run_id=f"run-{day}"
+        )
+    # Another zone beside articles must not leak into an articles read.
+    write_partition(
+        store, "quarantine", "alpha", "2026-03-14", records_to_table([], QUARANTINE_SCHEMA), run_id="r"
+    )
+
+
+@pytest.fixture(scope="module")
+def lake_dir(tmp_path_factory) -> Path:
+    """A LocalStore lake; LocalStore is also the shape of an `aws s3 sync` copy of the bucket."""
+    root = tmp_path_factory.mktemp("lake")
+    _fill(LocalStore(root))
+    return root
+
+
+@pytest.fixture
+def s3_copy(s3_store, tmp_path) -> Path:
+    """A lake written to SeaweedFS, then copied key by key into a local directory."""
+    _fill(s3_store)
+    root = tmp_path / "copy"
+    for key in s3_store.list(""):
+        target = root.joinpath(*key.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(s3_store.get(key))
+    return root
+
+
+def _check_frame(df) -> None:
+    assert len(df) == TOTAL
+    counts = df.groupby(["source", "dt"], observed=True).size().to_dict()
+    assert counts == {(s, d): n for (s, d), n in PARTITIONS.items() if n}
+    assert list(df.iloc[0]["authors"])[-1] == "Desk"
+    assert str(df["published_at"].dt.tz) == "UTC"
+
+
+def test_pandas_read_parquet_dir(lake_dir: Path) -> None:
+    import pandas as pd
+
+    df = pd.read_parquet(lake_dir / "articles")
+    df["source"] = df["source"].astype(str)
+    df["dt"] = df["dt"].astype(str)
+    _check_frame(df)
+    assert df["published_at"].dt.microsecond.max() == 123456
+
+
+def test_polars_scan_parquet_hive_glob(lake_dir: Path) -> None:
+    import polars as pl
+
+    lf = pl.scan_parquet(str(lake_dir / "articles" / "**" / "*.parquet"), hive_partitioning=True)
+    df = lf.collect()
+    assert df.height == TOTAL
+    assert {"source", "dt"} <= set(df.columns)
+    assert df.schema["published_at"] == pl.Datetime("us", "UTC")
+    assert df.schema["authors"] == pl.List(pl.String)
+    per = df.group_by("source").len().sort("source").to_dicts()
+    assert per == [{"source": "alpha", "len": 5}, {"source": "beta", "len": 4}]
+
+
+def test_duckdb_read_parquet_hive(lake_dir: Path) -> None:
+    import duckdb
+
+    glob = str(lake_dir / "articles" / "**" / "*.parquet")
+    con = duckdb.connect()
+    rows = con.execute(
+        "select source, cast(dt as varchar), count(*), min(len(authors)) "
+        "from read_parquet(?, hive_partitioning=1) group by all order by all",
+        [glob],
+    ).fetchall()
+    assert rows == [
+        ("alpha", "2026-03-14", 3, 2),
+        ("alpha", "2026-03-15", 2, 2),
+        ("beta", "2026-03-14", 4, 2),
+    ]
+    kind = con.execute(
+        "select typeof(published_at) from read_parquet(?, hive_partitioning=1) limit 1", [glob]
+    ).fetchone()
+    assert kind[0] == "TIMESTAMP WITH TIME ZONE"
+
+
+def test_pyarrow_dataset_hive(lake_dir: Path) -> None:
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(lake_dir / "articles", format="parquet", partitioning="hive")
+    table = dataset.to_table(filter=ds.field("source") == "beta")
+    assert table.num_rows == 4
+    assert table.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
+
+
+def test_readers_on_a_copy_of_the_s3_lake(s3_copy: Path) -> None:
+    import pandas as pd
+    import polars as pl
+
+    df = pd.read_parquet(s3_copy / "articles")
+    df["source"] = df["source"].astype(str)
+    df["dt"] = df["dt"].astype(str)
+    _check_frame(df)
+    assert (
+        pl.scan_parquet(str(s3_copy / "articles/**/*.parquet"), hive_partitioning=True).collect().height
+        == TOTAL
+    )
+
+
+def test_pyarrow_dataset_straight_from_s3(s3_server, s3_store, s3_settings) -> None:
+    import pyarrow.dataset as ds
+    from pyarrow import fs
+
+    _fill(s3_store)
+    s3 = fs.S3FileSystem(
+        access_key=s3_settings.access_key,
+        secret_key=s3_settings.secret_key,
+        endpoint_override=s3_settings.endpoint_url,
+        scheme="http",
+        region=s3_settings.region,
+        allow_bucket_creation=False,
+    )
+    base = f"{s3_settings.bucket}/{s3_settings.prefix}/articles"
+    dataset = ds.dataset(base, filesystem=s3, format="parquet", partitioning="hive")
+    table = dataset.to_table()
+    assert table.num_rows == TOTAL
+    assert sorted(set(table.column("source").to_pylist())) == ["alpha", "beta"]
+
+
+def test_local_lake_has_no_stray_files_in_partitions(lake_dir: Path) -> None:
+    names = {p.name for p in (lake_dir / "articles").rglob("*") if p.is_file()}
+    assert names == {"part-0.parquet", "_SUCCESS"}
+
+
+def test_open_store_round_trip_with_settings_from_env(s3_server, s3_settings) -> None:
+    from newslake.storage import StorageSettings
+
+    env = {
+        "NEWSLAKE_S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": s3_settings.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3_settings.secret_key,
+        "NEWSLAKE_BUCKET": s3_settings.bucket,
+        "NEWSLAKE_PREFIX": s3_settings.prefix,
+    }
+    store = open_store(StorageSettings.from_env(env))
+    store.put("hello.txt", b"hi")
+    assert open_store(s3_settings).get("hello.txt") == b"hi"
