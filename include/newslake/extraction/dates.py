@@ -162,3 +162,48 @@ def date_from_url(url: str | None) -> datetime | None:
             if found and _plausible(found):
                 return found
     return None
+
+
+_EMBEDDED_RE = re.compile(
+    r"(?:datePublished|publishedDate|published_at|publishDate|pubDate)(?:\\?\"|&quot;|')?\s*:\s*(?:\\?\"|&quot;|')"
+    r"(\d{4}-\d\d-\d\d[T ]?[\d:.]*(?:Z|[+-]\d\d:?\d\d)?)"
+)
+
+
+def embedded_json_date(html: str) -> datetime | None:
+    """A datePublished-style key inside script data or escaped JSON attributes, when no metadata has one."""
+    match = _EMBEDDED_RE.search(html)
+    return parse_datetime(match.group(1)) if match else None
+
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "svg"})
+
+
+def header_date(tree, *, max_chars: int = 600) -> datetime | None:
+    """The first date in a <time> element or in the text right after the page's <h1> (the story header)."""
+    heading = next(tree.iter("h1"), None)
+    if heading is None:
+        return None
+    inside = set(heading.iter())
+    collected: list[str] = []
+    size = 0
+    started = False
+    for node in tree.iter():
+        if node is heading:
+            started = True
+            continue
+        if not started or not isinstance(node.tag, str) or node in inside:
+            continue
+        if node.tag in _SKIP:
+            continue
+        if node.tag == "time" and node.get("datetime"):
+            value = parse_datetime(node.get("datetime"))
+            if value:
+                return value
+        for piece in (node.text, node.tail):
+            if piece and piece.strip():
+                collected.append(piece.strip())
+                size += len(piece)
+        if size > max_chars:
+            break
+    return date_from_text(" ".join(collected))

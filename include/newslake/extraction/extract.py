@@ -12,7 +12,7 @@ from newslake.config import SourceConfig
 from .authors import byline_from_paragraphs, normalise_authors
 from .body import element_paragraphs, jsonld_body_paragraphs, trafilatura_paragraphs
 from .dateline import parse_dateline
-from .dates import date_from_text, date_from_url, parse_datetime
+from .dates import date_from_text, date_from_url, embedded_json_date, header_date, parse_datetime
 from .decoding import decode_html
 from .language import detect_language, normalise_language_tag
 from .metadata import PageMeta, read_metadata
@@ -115,7 +115,7 @@ def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, s
 
 
 def _choose_dates(article: Article, meta: PageMeta, tree, url: str, hints: Hints | None,
-                  sel: SelectorResult, body_text: str) -> None:
+                  sel: SelectorResult, body_text: str, raw_html: str) -> None:
     found: tuple[datetime, str, str] | None = None  # (value, date_source, field method)
     if sel.date:
         value = parse_datetime(sel.date)
@@ -138,16 +138,15 @@ def _choose_dates(article: Article, meta: PageMeta, tree, url: str, hints: Hints
                 break
     if found is None and meta.jsonld_page and (value := parse_datetime(meta.jsonld_page.date_published)):
         found = (value, "jsonld", "jsonld")
+    if found is None and (value := embedded_json_date(raw_html)):
+        found = (value, "meta", "meta")
     if found is None and hints and hints.published_at:
         source = hints.date_source if hints.date_source in ("feed", "sitemap") else "feed"
         found = (parse_datetime(hints.published_at) or hints.published_at, source, "hints")
     if found is None and (value := date_from_url(url)):
         found = (value, "url", "url")
-    if found is None:
-        for node in tree.iter("time"):
-            if value := parse_datetime(node.get("datetime") or _node_text(node)):
-                found = (value, "text", "text")
-                break
+    if found is None and (value := header_date(tree)):
+        found = (value, "text", "text")
     if found is None and (value := date_from_text(body_text[:2000])):
         found = (value, "text", "text")
     if found:
@@ -329,7 +328,7 @@ def _extract_into(article: Article, html: str | bytes, url: str, hints: Hints | 
     article.body = "\n\n".join(paragraphs) or None
     if article.body:
         article.field_sources["body"] = article.extraction_method or "trafilatura"
-    _choose_dates(article, meta, tree, url, hints, sel, article.body or "")
+    _choose_dates(article, meta, tree, url, hints, sel, article.body or "", text)
     _choose_authors(article, meta, sel, byline, site_names)
     _fill(article, meta, url)
     _choose_language(article, meta, hints)

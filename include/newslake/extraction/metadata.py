@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 # schema.org types whose fields describe the article itself
 _ARTICLE_TYPE_RE = re.compile(r"(Article|BlogPosting|LiveBlogPosting|Report|SocialMediaPosting)$", re.IGNORECASE)
 _PAGE_TYPE_RE = re.compile(r"WebPage$", re.IGNORECASE)
+# objects whose dates are not the page's (an image upload, a person, the site)
+_NOT_PAGE_TYPES = frozenset({"ImageObject", "Person", "Organization", "NewsMediaOrganization", "WebSite",
+                             "BreadcrumbList", "ListItem", "SiteNavigationElement", "Brand", "Place"})
 
 
 @dataclass
@@ -196,7 +199,9 @@ def read_metadata(tree, url: str) -> PageMeta:
     if chosen is not None:
         page.jsonld = _to_article(chosen, index)
     else:
-        webpage = next((n for n in nodes if any(_PAGE_TYPE_RE.search(t) for t in _types(n))), None)
+        dated = [n for n in nodes if n.get("datePublished") and not set(_types(n)) & _NOT_PAGE_TYPES]
+        webpage = next((n for n in dated if any(_PAGE_TYPE_RE.search(t) for t in _types(n))),
+                       dated[0] if dated else None)
         if webpage is not None:
             page.jsonld_page = _to_article(webpage, index)
     for link in tree.iter("link"):
