@@ -6,7 +6,7 @@ parsing this file stays fast and free of heavy libraries.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
 
@@ -41,7 +41,12 @@ def build_dag(source: SourceConfig) -> DAG:
         description=f"Nightly ingestion of {source.name} into the news lake",
         doc_md=DOC.format(name=source.name, id=sid, description=source.description),
         schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-        start_date=datetime(2026, 11, 1),
+        start_date=datetime(source.start_date.year, source.start_date.month, source.start_date.day, tzinfo=timezone.utc),
+        end_date=(
+            datetime(source.end_date.year, source.end_date.month, source.end_date.day, 23, 59, tzinfo=timezone.utc)
+            if source.end_date
+            else None
+        ),
         catchup=False,
         # One run at a time per source: concurrent days would multiply the load on one news site.
         max_active_runs=1,

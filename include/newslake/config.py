@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -88,6 +89,8 @@ class SourceConfig:
     owner: str = "newslake"
     tags: tuple[str, ...] = ()
     description: str = ""
+    start_date: date = date(2026, 11, 1)  # first day the DAG schedules
+    end_date: date | None = None  # last day, for outlets that stopped publishing (or a fixed demo)
 
     def absolute(self, path_or_url: str) -> str:
         """Resolve a config path (e.g. '/rss.xml') against the source's base URL."""
@@ -163,6 +166,16 @@ def _bool(data: dict, key: str, where: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where}.{key}: expected true or false, got {value!r}")
     return value
+
+
+def _date(data: dict, key: str, where: str, default: date | None) -> date | None:
+    value = data.get(key, default)
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}.{key}: expected a date YYYY-MM-DD, got {value!r}") from None
 
 
 def _parse_fetch(data: dict, where: str, defaults: dict) -> FetchConfig:
@@ -252,7 +265,11 @@ def parse_source(data: dict, where: str, defaults: dict | None = None) -> Source
         owner=_str(data, "owner", where, defaults.get("owner", "newslake")),
         tags=_str_list(data, "tags", where),
         description=_str(data, "description", where, ""),
+        start_date=_date(data, "start_date", where, date(2026, 11, 1)),
+        end_date=_date(data, "end_date", where, None),
     )
+    if source.end_date is not None and source.end_date < source.start_date:
+        raise ConfigError(f"{where}.end_date: {source.end_date} is before start_date {source.start_date}")
     if not source.languages:
         raise ConfigError(f"{where}.languages: list at least one ISO 639-1 code")
     for lang in source.languages:

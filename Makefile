@@ -1,0 +1,53 @@
+# newslake: `make demo` sets everything up and runs the main job; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv demo up down test test-fast lint bench lock clean
+
+help:
+	@echo "make demo   - install, start SeaweedFS + demo site + Airflow, backfill the demo source, print the lake"
+	@echo "make test   - run the whole test suite (starts and stops what it needs)"
+	@echo "make down   - stop everything 'make demo' started"
+	@echo "make lint   - ruff"
+	@echo "make bench  - extraction / fetching / lake benchmarks"
+
+$(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e include/
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py
+
+up: $(STAMP)
+	$(PY) -m newslake.devstack up
+
+down:
+	@test -x $(PY) && $(PY) -m newslake.devstack down || echo "nothing to stop (no venv)"
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not e2e and not integration"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check include dags plugins tests bench scripts
+
+bench: $(STAMP)
+	$(PY) bench/bench_extraction.py
+	$(PY) bench/bench_fetch.py
+
+lock:
+	$(UV) pip compile --quiet --python-version 3.11 requirements.txt requirements-dev.txt -o requirements.lock
+
+clean: down
+	rm -rf .run
