@@ -38,7 +38,6 @@ class StackConfig:
     airflow_port: int = 8080
     site_port: int = 8765
     s3_port: int = 8333
-    seaweed_base_port: int = 9333  # master; volume/filer/admin ports derive from it
     access_key: str = "newslake-dev"
     secret_key: str = "newslake-dev-secret"
     bucket: str = "newslake"
@@ -159,11 +158,10 @@ def _spawn(cfg: StackConfig, name: str, argv: list[str], env: dict[str, str]) ->
 
 def start_seaweed(cfg: StackConfig) -> None:
     """Start SeaweedFS (`weed mini`) and wait until its S3 API accepts writes to the bucket."""
-    base = cfg.seaweed_base_port
+    # Other SeaweedFS ports keep newslake.seaweed's defaults, which the test suite's port plan avoids.
     out = subprocess.run(
         [sys.executable, "-m", "newslake.seaweed", "start", "--dir", str(cfg.run_dir / "seaweed"),
-         "--s3-port", str(cfg.s3_port), "--master-port", str(base), "--volume-port", str(base + 1),
-         "--filer-port", str(base + 2), "--admin-port", str(base + 3), "--bucket", cfg.bucket],
+         "--s3-port", str(cfg.s3_port), "--bucket", cfg.bucket],
         env={**os.environ, **stack_env(cfg)}, capture_output=True, text=True,
     )
     if out.returncode != 0:
