@@ -88,14 +88,16 @@ def _int_or_none(value: Any) -> int | None:
     return None
 
 
-def _partition_status(source: str, day: str, manifest: dict | None, quarantine: dict | None) -> PartitionStatus:
+def _partition_status(
+    source: str, day: str, *, has_articles: bool, manifest: dict | None, quarantine: dict | None
+) -> PartitionStatus:
     rows = _int_or_none(manifest.get("rows")) if manifest else None
     quarantined = _int_or_none(quarantine.get("rows")) if quarantine else None
     if quarantined is None and manifest:
         counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
         quarantined = _int_or_none(counts.get("quarantined"))
     if manifest is None:
-        state = STATE_QUARANTINE_ONLY if quarantine is not None else STATE_MISSING_MANIFEST
+        state = STATE_MISSING_MANIFEST if has_articles or quarantine is None else STATE_QUARANTINE_ONLY
     elif not rows:
         state = STATE_QUARANTINE_ONLY if quarantined else STATE_EMPTY
     else:
@@ -179,7 +181,9 @@ def collect_status(
         when = date.fromisoformat(day)
         manifest = read_manifest(store, ARTICLES_ZONE, sid, when) if item in keys else None
         quarantine = read_manifest(store, QUARANTINE_ZONE, sid, when) if item in quarantine_keys else None
-        return _partition_status(sid, day, manifest, quarantine)
+        return _partition_status(
+            sid, day, has_articles=item in keys, manifest=manifest, quarantine=quarantine
+        )
 
     try:
         # Manifests are tiny; over S3 the round trips dominate, so read a few at a time.
