@@ -284,7 +284,9 @@ def create_app(open_store: Callable[[], Any], *, dependencies: Sequence[Any] = (
     source_q = Query(None, pattern=r"^[a-z][a-z0-9_]{1,40}$", description="only this source id")
     since_q = Query(None, description="first day (UTC, inclusive)")
     until_q = Query(None, description="last day (UTC, inclusive)")
-    days_q = Query(DEFAULT_DAYS_PER_SOURCE, ge=1, le=MAX_DAYS_PER_SOURCE, description="newest N days per source")
+    days_q = Query(
+        DEFAULT_DAYS_PER_SOURCE, ge=1, le=MAX_DAYS_PER_SOURCE, description="newest N days per source"
+    )
 
     @app.get("/status")
     def status_json(

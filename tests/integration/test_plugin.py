@@ -45,7 +45,9 @@ def _publish(store, source: str, day: str, *, rows: int, quarantined: int = 0, r
     table = records_to_table([_article(i, day) for i in range(rows)])
     manifest = write_partition(store, "articles", source, day, table, run_id=run_id)
     if quarantined:
-        bad = [{**_article(100 + i, day), "failed_expectations": ["title_not_empty"]} for i in range(quarantined)]
+        bad = [
+            {**_article(100 + i, day), "failed_expectations": ["title_not_empty"]} for i in range(quarantined)
+        ]
         write_partition(
             store, "quarantine", source, day, records_to_table(bad, QUARANTINE_SCHEMA), run_id=run_id
         )
@@ -55,9 +57,13 @@ def _publish(store, source: str, day: str, *, rows: int, quarantined: int = 0, r
 def _fill(store) -> dict[tuple[str, str], dict]:
     """A small lake with one partition in each state an operator can meet."""
     manifests = {
-        ("demo", "2026-11-16"): _publish(store, "demo", "2026-11-16", rows=3, quarantined=1, run_id="scheduled__16"),
+        ("demo", "2026-11-16"): _publish(
+            store, "demo", "2026-11-16", rows=3, quarantined=1, run_id="scheduled__16"
+        ),
         ("demo", "2026-11-17"): _publish(store, "demo", "2026-11-17", rows=0, run_id="scheduled__17"),
-        ("demo", "2026-11-18"): _publish(store, "demo", "2026-11-18", rows=0, quarantined=2, run_id="backfill__18"),
+        ("demo", "2026-11-18"): _publish(
+            store, "demo", "2026-11-18", rows=0, quarantined=2, run_id="backfill__18"
+        ),
         ("kaktus", "2026-11-16"): _publish(store, "kaktus", "2026-11-16", rows=2, run_id="manual__k16"),
     }
     # A publish that died after the data PUT and before the manifest: data without _SUCCESS.
@@ -333,4 +339,3 @@ def test_plugin_served_by_airflow_requires_login(tmp_path):
         ("kaktus", "2026-11-16", 2),
     }
     assert out["page"][0] == 200 and out["page"][1].startswith("text/html") and out["page"][2]
-
