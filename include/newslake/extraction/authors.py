@@ -12,8 +12,10 @@ _PREFIX_RE = re.compile(
 _SPLIT_RE = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b|\bва\b|\bжана\b|\bжәне\b)\s*", re.IGNORECASE)
 # credits that follow a name but are not part of it
 _AGENCY_TAIL_RE = re.compile(
-    r"\s*(?:[/|]\s*.+|\(\s*[^)]*\)|\s[-–—]\s.+|,?\s+(?:for|для)\s+.+|,?\s+in\s+[A-Z][\w ]+)$"
+    r"\s*(?:[/|]\s*.+|\(\s*[^)]*\)|\s[-–—]\s.+|,?\s+(?:for|для)\s+.+|,?\s+in\s+[A-Z][\w ]+|,\s*[A-Z]{2,5})$"
 )
+# an editor's or desk's initials after the name: 'Jane Doe, NL'
+_INITIALS_TAIL_RE = re.compile(r",\s*[A-Z]{2,5}\.?$")
 _ROLE_RE = re.compile(
     r"\b(?:reporter|editor|correspondent|staff|writer|contributor|columnist|journalist|producer|"
     r"photographer|contributing|associated press|news desk|newsroom|editorial|team|"
@@ -76,7 +78,7 @@ def normalise_authors(
     for value in values:
         if not value or not isinstance(value, str) or value.strip().lower().startswith("http"):
             continue
-        value = _PREFIX_RE.sub("", " ".join(value.split()))
+        value = _INITIALS_TAIL_RE.sub("", _PREFIX_RE.sub("", " ".join(value.split())))
         for part in _SPLIT_RE.split(value):
             name = _clean_one(part)
             if not name or name.lower() in blocked or not looks_like_name(name, min_tokens):
@@ -96,7 +98,7 @@ def _byline(paragraph: str, *, at_end: bool, site_names: tuple[str, ...]) -> lis
     if at_end and len(text) <= 60 and not text.endswith(("?", "!", ":")):
         # a name alone on the last line; a sentence would have lowercase words
         names = normalise_authors(text, site_names=site_names, min_tokens=2)
-        parts = [p for p in _SPLIT_RE.split(text.strip(" .")) if p]
+        parts = [p for p in _SPLIT_RE.split(_INITIALS_TAIL_RE.sub("", text.strip(" ."))) if p]
         if names and len(names) == len(parts):
             return names
     return []

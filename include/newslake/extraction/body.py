@@ -11,11 +11,63 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset("script style noscript template svg button form iframe nav".split())
 
 
+_TABLE_ROW_RE = re.compile(r"^\|.*\|$")
+_LAYOUT_CELL_BLOCKS = frozenset("p div ul ol h1 h2 h3 h4 h5 h6 blockquote table form".split())
+_TABLE_PARTS = frozenset("table tbody thead tfoot tr td th".split())
+
+
 def paragraphs_of(text: str | None) -> list[str]:
-    """Split extracted text into non-empty, whitespace-normalised paragraphs."""
+    """Split extracted text into paragraphs; rows of a data table stay together, one row a line."""
     if not text:
         return []
-    return [p for p in (" ".join(line.split()) for line in re.split(r"\n+", text)) if p]
+    out: list[str] = []
+    in_table = False
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            in_table = False
+            continue
+        if _TABLE_ROW_RE.match(line):
+            row = " ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
+            if not row:
+                continue
+            if in_table:
+                out[-1] += "\n" + row
+            else:
+                out.append(row)
+            in_table = True
+        else:
+            out.append(line)
+            in_table = False
+    return out
+
+
+def _is_layout_table(table) -> bool:
+    words = 0
+    blocks = 0
+    for cell in table.iter("td", "th"):
+        text = " ".join("".join(cell.itertext()).split())
+        cell_words = text.count(" ") + 1 if text else 0
+        words += cell_words
+        if cell_words > 60:
+            return True
+        blocks += sum(1 for child in cell if isinstance(child.tag, str) and child.tag in _LAYOUT_CELL_BLOCKS)
+    nested = any(True for _ in table.iterdescendants("table"))
+    return nested or (blocks >= 3 and words > 80)
+
+
+def unwrap_layout_tables(tree) -> int:
+    """Turn tables used for page layout into divs so the boilerplate remover sees blocks, not a grid."""
+    changed = 0
+    for table in list(tree.iter("table")):
+        if _is_layout_table(table):
+            # only this table's own grid: a data table nested inside keeps its rows
+            own = [n for n in table.iterdescendants(*_TABLE_PARTS)
+                   if n.tag != "table" and next(n.iterancestors("table"), None) is table]
+            for node in [table, *own]:
+                node.tag = "div"
+            changed += 1
+    return changed
 
 
 def element_paragraphs(element) -> list[str]:

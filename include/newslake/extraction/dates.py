@@ -26,7 +26,7 @@ _YEAR = r"((?:19|20)\d\d)"
 _DMY_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_ALT})\.?,?\s+{_YEAR}\b", re.IGNORECASE)
 _MDY_RE = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.IGNORECASE)
 _NUMERIC_RE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)\b")
-_ISO_DAY_RE = re.compile(r"\b((?:19|20)\d\d)-(\d{2})-(\d{2})\b")
+_ISO_DAY_RE = re.compile(r"\b((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})\b")
 _URL_RES = (
     re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$|[-_])"),
     re.compile(r"/((?:19|20)\d\d)-(\d{2})-(\d{2})(?:/|$|[-_])"),
@@ -207,3 +207,24 @@ def header_date(tree, *, max_chars: int = 600) -> datetime | None:
         if size > max_chars:
             break
     return date_from_text(" ".join(collected))
+
+
+def first_time_element(tree) -> datetime | None:
+    """The first <time datetime> on the page that parses (story pages put the publication time first)."""
+    for node in tree.iter("time"):
+        value = parse_datetime(node.get("datetime"))
+        if value:
+            return value
+    return None
+
+
+def refine_day(day: datetime, tree) -> datetime | None:
+    """A <time datetime> with a clock time on the same local day as a day-only date, if the page has one."""
+    for node in tree.iter("time"):
+        raw = (node.get("datetime") or "").strip()
+        if ":" not in raw or not raw.startswith(day.date().isoformat()):
+            continue
+        value = parse_datetime(raw)
+        if value:
+            return value
+    return None

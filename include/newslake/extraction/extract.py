@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from newslake.article import Article, Hints
 from newslake.config import SourceConfig
 
 from .authors import byline_from_paragraphs, normalise_authors
-from .body import element_paragraphs, jsonld_body_paragraphs, trafilatura_paragraphs
+from .body import element_paragraphs, jsonld_body_paragraphs, trafilatura_paragraphs, unwrap_layout_tables
 from .dateline import parse_dateline
-from .dates import date_from_text, date_from_url, embedded_json_date, header_date, parse_datetime
+from .dates import (
+    date_from_text,
+    date_from_url,
+    embedded_json_date,
+    first_time_element,
+    header_date,
+    parse_datetime,
+    refine_day,
+)
 from .decoding import decode_html
 from .language import detect_language, normalise_language_tag
 from .metadata import PageMeta, read_metadata
@@ -75,18 +83,29 @@ def _site_names(meta: PageMeta) -> tuple[str, ...]:
     return tuple(n.lstrip("@") for n in names)
 
 
-def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None) -> str:
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
+def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, host: str) -> str:
+    """Remove a site-name part from a page title ('Story | Site', 'Site - Story')."""
+    if h1 and h1 != title and _squash(h1) and _squash(h1) in _squash(title) and len(h1) > 0.5 * len(title):
+        return h1
     parts = _TITLE_SEP_RE.split(title)
     if len(parts) < 2:
         return title
-    lowered = {s.lower() for s in site_names}
-    if h1 and h1 in parts:
-        return h1
-    if parts[-1].lower() in lowered or (len(parts[-1].split()) <= 4 and parts[-1].lower().replace(" ", "") in
-                                        {s.replace(" ", "") for s in lowered}):
-        return _TITLE_SEP_RE.split(title, maxsplit=len(parts) - 2)[0] if len(parts) > 2 else parts[0]
-    if parts[0].lower() in lowered:
-        return title[len(parts[0]):].lstrip(" |-–—:»·•/")
+    names = {_squash(s) for s in site_names if _squash(s)}
+    squashed_host = _squash(host.removeprefix("www."))
+
+    def is_site(part: str) -> bool:
+        key = _squash(part)
+        return bool(key) and (key in names or (len(part.split()) <= 4 and key in squashed_host))
+
+    first, last = parts[0], parts[-1]
+    if is_site(last) or (" | " in title and len(last.split()) <= 5 < len(first.split())):
+        return title[: title.rfind(last)].rstrip(" |-–—:»·•/")
+    if is_site(first):
+        return title[len(first):].lstrip(" |-–—:»·•/")
     return title
 
 
@@ -100,12 +119,12 @@ def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, s
     for key in _TITLE_META:
         value, _ = meta.first(key)
         candidates.append((value, _source_of_key(key)))
-    candidates += [(hints.title if hints else None, "hints"), (h1, "html"), (meta.title_tag, "html")]
+    candidates += [(hints.title if hints else None, "hints"), (meta.title_tag, "html"), (h1, "html")]
     for value, how in candidates:
         if value and value.strip():
             title = " ".join(value.split())
             if how != "selector":
-                title = _strip_site_name(title, site_names, h1)
+                title = _strip_site_name(title, site_names, h1, urlsplit(article.url).hostname or "")
                 # JSON-LD headlines are often cut at 110 characters; the page heading is whole
                 if h1 and len(h1) > len(title) and h1.startswith(title.rstrip(".… ")):
                     title, how = h1, "html"
@@ -145,10 +164,15 @@ def _choose_dates(article: Article, meta: PageMeta, tree, url: str, hints: Hints
         found = (parse_datetime(hints.published_at) or hints.published_at, source, "hints")
     if found is None and (value := date_from_url(url)):
         found = (value, "url", "url")
-    if found is None and (value := header_date(tree)):
+    if found is None and (value := header_date(tree) or first_time_element(tree)):
         found = (value, "text", "text")
     if found is None and (value := date_from_text(body_text[:2000])):
         found = (value, "text", "text")
+    if found and (found[0].hour, found[0].minute, found[0].second) == (0, 0, 0):
+        # a bare day (URL, day-only meta, printed date) gains its clock time from a <time> element
+        refined = refine_day(found[0], tree)
+        if refined is not None:
+            found = (refined, found[1], found[2])
     if found:
         article.published_at, article.date_source, article.field_sources["published_at"] = found
     modified = None
@@ -180,6 +204,7 @@ def _choose_body(article: Article, tree, url: str, meta: PageMeta, sel: Selector
         if paragraphs:
             article.extraction_method = "selector"
             return paragraphs
+    unwrap_layout_tables(tree)
     paragraphs = trafilatura_paragraphs(tree, url)
     method = "trafilatura"
     if meta.jsonld and meta.jsonld.body:
@@ -206,8 +231,35 @@ def _same_text(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
+_FURNITURE_RE = re.compile(
+    r"^(?:©|\(c\)|copyright\b)|all rights reserved|все права защищены|reproduction of (?:materials|content)"
+    r"|перепечатка|при (?:использовании|цитировании) материалов|^(?:share|follow us|subscribe|advertisement"
+    r"|реклама|поделиться)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_furniture(paragraph: str) -> bool:
+    return len(paragraph.split()) <= 40 and bool(_FURNITURE_RE.search(paragraph))
+
+
+def _drop_heading(paragraphs: list[str], title: str | None) -> list[str]:
+    """Drop the headline and any short kicker lines above it (section name, label)."""
+    if not title:
+        return paragraphs
+    for index, paragraph in enumerate(paragraphs[:4]):
+        if _same_text(paragraph, title):
+            if all(len(p.split()) <= 8 for p in paragraphs[:index]):
+                return paragraphs[index + 1:]
+            break
+    return paragraphs
+
+
 def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    if paragraphs and article.title and _same_text(paragraphs[0], article.title):
+    paragraphs = _drop_heading(paragraphs, article.title)
+    while paragraphs and _is_furniture(paragraphs[-1]):
+        paragraphs = paragraphs[:-1]
+    while paragraphs and _is_furniture(paragraphs[0]):
         paragraphs = paragraphs[1:]
     byline_authors: list[str] = []
     names, index = byline_from_paragraphs(paragraphs, site_names=site_names)
