@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SITE_NAME = "Steppe Wire"
@@ -39,7 +39,7 @@ def parse_iso(value: str) -> datetime:
 
 def utc_z(dt: datetime) -> str:
     """Format an aware datetime as UTC ISO-8601 with a trailing Z."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,13 @@ class Story:
     @property
     def last_modified(self) -> datetime:
         """When the page last changed (modified, else published, else a fixed site date)."""
-        return self.modified_at or self.published_at or datetime(2026, 11, 1, tzinfo=timezone.utc)
+        return self.modified_at or self.published_at or datetime(2026, 11, 1, tzinfo=UTC)
 
     @property
     def day(self) -> str | None:
         """UTC calendar day of publication, YYYY-MM-DD."""
         pub = self.published_at
-        return pub.astimezone(timezone.utc).strftime("%Y-%m-%d") if pub else None
+        return pub.astimezone(UTC).strftime("%Y-%m-%d") if pub else None
 
     @property
     def path(self) -> str:
@@ -279,7 +279,7 @@ def load_catalog(content_dir: Path = CONTENT_DIR) -> Catalog:
             listed_at = story.published_at + timedelta(seconds=1)
         else:
             listed_at = parse_iso(item["listed_at"])
-            day = listed_at.astimezone(timezone.utc).strftime("%Y-%m-%d")
+            day = listed_at.astimezone(UTC).strftime("%Y-%m-%d")
         if "story" in item:
             story = _story(item["story"], kind=kind, path=item.get("path"))
             path, title = story.path, story.title

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,7 +28,7 @@ else:  # run as a script: python include/demo_site/server.py
 
 HERE = Path(__file__).resolve().parent
 ARCHIVE_PAGE_SIZE = 5
-SITE_EPOCH = datetime(2026, 11, 1, tzinfo=timezone.utc)
+SITE_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 _ARCHIVE_RE = re.compile(r"^/archive/(\d{4})/(\d{2})/(\d{2})/(?:page/(\d+)/)?$")
 _SECTION_RE = re.compile(r"^/section/([a-z]+)/$")
 _STATIC = {f"/{name}/": name for name in pages.STATIC}
@@ -134,7 +134,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             headers["ETag"] = etag
             headers["Cache-Control"] = "public, max-age=300"
             if page.last_modified:
-                headers["Last-Modified"] = format_datetime(page.last_modified.astimezone(timezone.utc), usegmt=True)
+                headers["Last-Modified"] = format_datetime(page.last_modified.astimezone(UTC), usegmt=True)
             if self._not_modified(etag, page.last_modified):
                 self.send_bytes(304, b"", {k: v for k, v in headers.items() if k != "Content-Type"}
                                 | {"Content-Length": "0"})
@@ -153,7 +153,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             except (TypeError, ValueError):
                 return False
             if since.tzinfo is None:
-                since = since.replace(tzinfo=timezone.utc)
+                since = since.replace(tzinfo=UTC)
             return last_modified.replace(microsecond=0) <= since
         return False
 
