@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
-
 from newslake.config import SourceConfig, load_sources
 
 DOC = """

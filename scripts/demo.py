@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import date, timedelta
+from datetime import date
 
 from newslake.devstack import StackConfig, StackError, airflow_password, stack_env, up
 

@@ -237,11 +237,13 @@ def _parse_discovery(data: dict, where: str) -> DiscoveryConfig:
 def parse_source(data: dict, where: str, defaults: dict | None = None) -> SourceConfig:
     """Build one SourceConfig from its YAML mapping, raising ConfigError on the first bad field."""
     defaults = defaults or {}
-    _take(data, where, set(SourceConfig.__dataclass_fields__))
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
     sid = _str(data, "id", where)
     if not _ID_RE.match(sid):
         raise ConfigError(f"{where}.id: {sid!r} must be lowercase letters, digits or _ (2-41 chars)")
     where = f"sources[{sid}]"
+    _take(data, where, set(SourceConfig.__dataclass_fields__))
     base_url = _str(data, "base_url", where)
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:

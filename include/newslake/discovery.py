@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from newslake.article import Hints
@@ -243,19 +244,61 @@ class _Collector:
         existing.language = existing.language or candidate.language
 
 
-def discover(source: SourceConfig, start: datetime, end: datetime, fetcher: Fetcher) -> DiscoveryResult:
+class ConditionalCache:
+    """Feed and sitemap bodies with their ETag/Last-Modified, kept in the store so a 304 can reuse the body."""
+
+    def __init__(self, store, source_id: str):
+        self.store, self.prefix = store, f"_cache/source={source_id}/"
+
+    def _key(self, url: str) -> str:
+        from newslake.urls import article_id
+
+        return self.prefix + article_id(url) + ".json.gz"
+
+    def get(self, url: str) -> tuple[dict, bytes] | None:
+        """(validators, body) stored for url, or None."""
+        import base64
+        import gzip
+        import json
+
+        try:
+            entry = json.loads(gzip.decompress(self.store.get(self._key(url))))
+        except (KeyError, ValueError, OSError):
+            return None
+        return entry["validators"], base64.b64decode(entry["body"])
+
+    def put(self, url: str, validators: dict, body: bytes) -> None:
+        """Remember body and validators for the next conditional request."""
+        import base64
+        import gzip
+        import json
+
+        if validators:
+            entry = {"url": url, "validators": validators, "body": base64.b64encode(body).decode()}
+            self.store.put(self._key(url), gzip.compress(json.dumps(entry).encode(), mtime=0))
+
+
+def discover(
+    source: SourceConfig, start: datetime, end: datetime, fetcher: Fetcher, cache: ConditionalCache | None = None
+) -> DiscoveryResult:
     """Collect candidate article URLs for [start, end) from the source's feeds, sitemaps and archives."""
     from newslake.fetching import Outcome
 
     collector = _Collector(source, start, end)
     entry_points: dict[str, str] = {}
 
-    def get(url: str) -> bytes | None:
-        result = fetcher.fetch(url, kind="xml")
-        entry_points[url] = str(result.outcome.value if hasattr(result.outcome, "value") else result.outcome)
+    def get(url: str, conditional: bool = True) -> bytes | None:
+        cached = cache.get(url) if cache is not None and conditional else None
+        result = fetcher.fetch(url, kind="xml", validators=cached[0] if cached else None)
+        entry_points[url] = str(result.outcome)
+        if result.outcome == Outcome.NOT_MODIFIED and cached:
+            collector.counts["not_modified"] += 1
+            return cached[1]
         if result.outcome != Outcome.FETCHED or not result.body:
             log.warning("discovery: %s -> %s (%s)", url, entry_points[url], result.error or result.status)
             return None
+        if cache is not None and conditional:
+            cache.put(url, result.validators, result.body)
         return result.body
 
     for feed in source.discovery.feeds:
@@ -294,7 +337,7 @@ def discover(source: SourceConfig, start: datetime, end: datetime, fetcher: Fetc
             for page in range(1, archive.max_pages + 1):
                 if page_url is None:
                     break
-                body = get(page_url)
+                body = get(page_url, conditional=False)
                 if body is None:
                     break
                 links, next_url = parse_archive(body, page_url)
@@ -306,7 +349,7 @@ def discover(source: SourceConfig, start: datetime, end: datetime, fetcher: Fetc
                 else:
                     page_url = next_url
 
-    if entry_points and all(outcome != "fetched" for outcome in entry_points.values()):
+    if entry_points and all(o not in ("fetched", "not_modified") for o in entry_points.values()):
         raise DiscoveryError(
             f"source {source.id}: every discovery entry point failed: "
             + ", ".join(f"{u} -> {o}" for u, o in sorted(entry_points.items()))

@@ -73,9 +73,9 @@ def _get_json(ctx: RunContext, name: str) -> dict:
 
 def discover_stage(ctx: RunContext, fetcher) -> dict:
     """Find candidate URLs for the interval and store them for the fetch stage."""
-    from newslake.discovery import candidates_to_rows, discover
+    from newslake.discovery import ConditionalCache, candidates_to_rows, discover
 
-    result = discover(ctx.source, ctx.start, ctx.end, fetcher)
+    result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
     summary = result.summary()
     log.info("discovered %d candidates for %s %s: %s", len(result.candidates), ctx.source.id, ctx.day, summary)
     key = _put_json(
@@ -255,8 +255,9 @@ def extract_stage(ctx: RunContext) -> dict:
 
 def validate_stage(ctx: RunContext) -> dict:
     """Run the Great Expectations suite; quarantine failing rows; fail on blocking checks or too much quarantine."""
-    import pyarrow.parquet as pq
     import io
+
+    import pyarrow.parquet as pq
 
     from newslake.lake import parquet_bytes, write_partition
     from newslake.validation import validate_articles

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from newslake.config import load_sources
 
 ROOT = Path(__file__).resolve().parents[2]

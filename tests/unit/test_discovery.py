@@ -1,0 +1,163 @@
+"""Discovery on golden feeds, sitemaps and archive pages, offline (a scripted fetcher returns the documents)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from newslake.config import parse_sources
+from newslake.discovery import (
+    ConditionalCache,
+    DiscoveryError,
+    discover,
+    parse_date,
+    parse_feed,
+    parse_sitemap,
+)
+from newslake.fetching import FetchResult, Outcome
+
+BASE = "https://wire.example.kz/"
+START = datetime(2026, 11, 18, tzinfo=timezone.utc)
+END = datetime(2026, 11, 19, tzinfo=timezone.utc)
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Blogger detained in Osh</title><link>https://wire.example.kz/en/2026/11/18/osh-blogger/?utm_source=rss</link>
+<pubDate>Wed, 18 Nov 2026 09:15:00 +0500</pubDate></item>
+<item><title>Old story</title><link>https://wire.example.kz/en/2026/11/16/old/</link>
+<pubDate>Mon, 16 Nov 2026 10:00:00 GMT</pubDate></item>
+<item><title>Late-night ruling</title><link>https://wire.example.kz/en/2026/11/19/ruling/</link>
+<pubDate>Thu, 19 Nov 2026 02:30:00 +0500</pubDate></item>
+<item><title>Elsewhere</title><link>https://other.example.org/a/</link><pubDate>Wed, 18 Nov 2026 10:00:00 GMT</pubDate></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>
+<entry><title>VPN rules tightened</title><link rel="alternate" href="/ru/2026/11/18/vpn/"/>
+<published>2026-11-18T20:00:00Z</published><updated>2026-11-18T21:00:00Z</updated></entry>
+</feed>"""
+
+INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://wire.example.kz/sitemaps/news.xml</loc><lastmod>2026-11-18T23:00:00Z</lastmod></sitemap>
+<sitemap><loc>https://wire.example.kz/sitemaps/2025.xml</loc><lastmod>2025-12-31T00:00:00Z</lastmod></sitemap>
+</sitemapindex>"""
+
+NEWS = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+ xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>https://wire.example.kz/en/2026/11/18/osh-blogger/</loc><news:news>
+<news:publication><news:name>Wire</news:name><news:language>en</news:language></news:publication>
+<news:publication_date>2026-11-18T09:15:00+05:00</news:publication_date><news:title>Blogger detained in Osh</news:title>
+</news:news></url>
+<url><loc>https://wire.example.kz/en/2026/11/17/yesterday/</loc><news:news>
+<news:publication_date>2026-11-17T12:00:00Z</news:publication_date></news:news></url>
+</urlset>"""
+
+ARCHIVE_1 = b"""<html><body><nav><a href="/about/">About</a><a href="/en/">Home</a></nav>
+<ul><li><a href="/en/2026/11/18/court/">Court</a></li><li><a href="/en/2026/11/18/osh-blogger/">Osh</a></li></ul>
+<a rel="next" href="/archive/2026/11/18/page/2/">Older</a></body></html>"""
+ARCHIVE_2 = b"""<html><body><ul><li><a href="/en/features/undated/">Feature</a></li></ul></body></html>"""
+
+
+class ScriptedFetcher:
+    """Answers from a dict of URL -> (outcome, body, headers); records the validators it was sent."""
+
+    def __init__(self, pages: dict):
+        self.pages, self.requests = pages, []
+
+    def fetch(self, url, *, kind="html", validators=None):
+        self.requests.append((url, validators))
+        outcome, body, headers = self.pages.get(url, (Outcome.GONE, None, {}))
+        if validators and headers.get("etag") and validators.get("etag") == headers["etag"]:
+            outcome, body = Outcome.NOT_MODIFIED, None
+        return FetchResult(url, url, 200 if body else 404, outcome, dict(headers), body, "application/xml",
+                           datetime.now(timezone.utc), 1, None, 0.0)
+
+
+def source(**discovery):
+    doc = {"sources": [{"id": "wire", "name": "Wire", "base_url": BASE, "languages": ["en", "ru"],
+                        "discovery": discovery}]}
+    return parse_sources(doc)[0]
+
+
+def ok(body, etag=None):
+    return (Outcome.FETCHED, body, {"etag": etag} if etag else {})
+
+
+def test_parse_date_forms():
+    assert parse_date("Wed, 18 Nov 2026 09:15:00 +0500") == datetime(2026, 11, 18, 4, 15, tzinfo=timezone.utc)
+    assert parse_date("2026-11-18T20:00:00Z") == datetime(2026, 11, 18, 20, tzinfo=timezone.utc)
+    assert parse_date("2026-11-18") == datetime(2026, 11, 18, tzinfo=timezone.utc)
+    assert parse_date("yesterday") is None and parse_date(None) is None
+
+
+def test_feed_items_filtered_to_interval_and_domain():
+    fetcher = ScriptedFetcher({BASE + "rss.xml": ok(RSS), BASE + "atom.xml": ok(ATOM)})
+    result = discover(source(feeds=["rss.xml", "atom.xml"]), START, END, fetcher)
+    urls = [c.url for c in result.candidates]
+    # 02:30 +05:00 on the 19th is 21:30 UTC on the 18th: inside the UTC day.
+    assert urls == [
+        "https://wire.example.kz/en/2026/11/18/osh-blogger/",
+        "https://wire.example.kz/en/2026/11/19/ruling/",
+        "https://wire.example.kz/ru/2026/11/18/vpn/",
+    ]
+    assert result.counts["skipped_out_of_interval"] == 1
+    assert result.counts["skipped_off_domain"] == 1
+    blogger = result.candidates[0]
+    assert blogger.date_source == "feed" and blogger.title == "Blogger detained in Osh"
+
+
+def test_sitemap_index_news_dates_and_stale_children():
+    fetcher = ScriptedFetcher({BASE + "sitemap.xml": ok(INDEX), BASE + "sitemaps/news.xml": ok(NEWS)})
+    result = discover(source(sitemaps=["sitemap.xml"]), START, END, fetcher)
+    assert [c.url for c in result.candidates] == ["https://wire.example.kz/en/2026/11/18/osh-blogger/"]
+    c = result.candidates[0]
+    assert c.date_source == "sitemap" and c.language == "en"
+    assert c.published_at == datetime(2026, 11, 18, 4, 15, tzinfo=timezone.utc)
+    assert result.counts["sitemaps_skipped_stale"] == 1
+    assert BASE + "sitemaps/2025.xml" not in [u for u, _ in fetcher.requests]
+
+
+def test_archive_pagination_and_article_pattern():
+    fetcher = ScriptedFetcher({
+        BASE + "archive/2026/11/18/": ok(ARCHIVE_1),
+        BASE + "archive/2026/11/18/page/2/": ok(ARCHIVE_2),
+    })
+    src = source(archive={"url_template": "archive/{date:%Y/%m/%d}/"},
+                 article_url_pattern=r"/en/(\d{4}/\d{2}/\d{2}|features)/[^/]+/$")
+    result = discover(src, START, END, fetcher)
+    assert [c.url for c in result.candidates] == [
+        "https://wire.example.kz/en/2026/11/18/court/",
+        "https://wire.example.kz/en/2026/11/18/osh-blogger/",
+        "https://wire.example.kz/en/features/undated/",
+    ]
+    assert result.counts["archive_pages"] == 2
+    assert result.counts["skipped_not_article"] == 2  # nav links
+
+
+def test_same_article_from_several_entry_points_is_one_candidate():
+    fetcher = ScriptedFetcher({BASE + "rss.xml": ok(RSS), BASE + "sitemap.xml": ok(INDEX),
+                               BASE + "sitemaps/news.xml": ok(NEWS)})
+    result = discover(source(feeds=["rss.xml"], sitemaps=["sitemap.xml"]), START, END, fetcher)
+    blogger = next(c for c in result.candidates if c.url.endswith("osh-blogger/"))
+    assert blogger.via == {"feed", "sitemap"}
+    assert result.counts["merged_duplicates"] == 1
+
+
+def test_conditional_get_reuses_the_cached_body(tmp_path):
+    from newslake.storage import LocalStore
+
+    cache = ConditionalCache(LocalStore(tmp_path), "wire")
+    fetcher = ScriptedFetcher({BASE + "rss.xml": ok(RSS, etag='"v1"')})
+    first = discover(source(feeds=["rss.xml"]), START, END, fetcher, cache)
+    second = discover(source(feeds=["rss.xml"]), START, END, fetcher, cache)
+    assert fetcher.requests[1] == (BASE + "rss.xml", {"etag": '"v1"'})
+    assert second.counts["not_modified"] == 1
+    assert [c.url for c in second.candidates] == [c.url for c in first.candidates]
+
+
+def test_every_entry_point_failing_is_an_error_not_an_empty_day():
+    with pytest.raises(DiscoveryError, match="every discovery entry point failed"):
+        discover(source(feeds=["rss.xml"], sitemaps=["sitemap.xml"]), START, END, ScriptedFetcher({}))
+
+
+def test_parsers_survive_garbage():
+    assert parse_feed(b"\x00\xff not xml", BASE) == []
+    assert parse_sitemap(b"<html><body>oops", BASE) == ([], [])
