@@ -348,7 +348,10 @@ def settings_from_connection(fields: Mapping[str, Any]) -> StorageSettings:
     client_kwargs = (
         extra.get("service_config", {}).get("s3", {}) if isinstance(extra.get("service_config"), dict) else {}
     )
-    endpoint = extra.get("endpoint_url") or client_kwargs.get("endpoint_url") or fields.get("host") or None
+    host = fields.get("host") or ""
+    # Only a full URL in host is an endpoint; a bare aws conn host means nothing to boto3.
+    host_endpoint = host if host.startswith(("http://", "https://", "file://")) else None
+    endpoint = extra.get("endpoint_url") or client_kwargs.get("endpoint_url") or host_endpoint
     return StorageSettings(
         endpoint_url=endpoint,
         access_key=fields.get("login") or extra.get("aws_access_key_id") or None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -170,3 +171,47 @@ def test_replacing_a_partition_readers_see_old_or_new_never_a_mix(s3_settings) -
     assert not errors
     assert "MIX" not in seen and len(seen) > 0
     assert read_partition(reader_store, "articles", "demo", "2026-03-14").equals(new)
+
+
+def _listening_ports(pid: int) -> set[int]:
+    """TCP ports a process listens on, from /proc (Linux)."""
+    from pathlib import Path
+
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            cols = line.split()
+            if cols[3] == "0A" and cols[9] in inodes:  # 0A = LISTEN
+                ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux /proc")
+def test_weed_listens_only_on_the_pinned_ports(s3_server) -> None:
+    assert _listening_ports(s3_server.pid) == set(s3_server.ports.named().values())
+
+
+def test_every_port_flag_of_weed_mini_is_pinned_or_disabled(s3_server) -> None:
+    import re
+    import subprocess
+
+    from newslake.seaweed import find_weed
+
+    help_text = subprocess.run([find_weed(), "mini", "-h"], capture_output=True, text=True).stdout
+    help_text += subprocess.run([find_weed(), "mini", "-h"], capture_output=True, text=True).stderr
+    port_flags = set(re.findall(r"^\s+-([\w.]*port[\w.]*) int", help_text, flags=re.M | re.I))
+    assert "s3.port" in port_flags  # the help format is what this test expects
+    command = " ".join(s3_server.command())
+    given = set(re.findall(r"-([\w.]+)=", command))
+    # Not listening unless enabled: webdav/iceberg/lance are off, https/public/debug/metrics are opt-in.
+    opt_in = {"webdav.port", "s3.port.https", "filer.port.public", "volume.port.public", "debug.port",
+              "s3.debug.port", "metricsPort", "s3.metricsPort"}  # fmt: skip
+    assert port_flags - given - opt_in == set()

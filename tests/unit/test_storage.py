@@ -183,3 +183,20 @@ def test_open_store_gives_s3_store_with_prefix_without_network() -> None:
     assert isinstance(store, S3Store)
     assert (store.bucket, store.prefix) == ("b", "p/q")
     assert repr(store) == "S3Store(bucket='b', prefix='p/q')"
+
+
+def test_from_airflow_reads_the_connection_through_airflow(monkeypatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_NEWSLAKE_S3",
+        "aws://AKIDEXAMPLE:wJalr%2FSECRET@/?endpoint_url=http%3A%2F%2F127.0.0.1%3A8333&region_name=eu-west-1",
+    )
+    monkeypatch.setenv("NEWSLAKE_BUCKET", "lake-b")
+    monkeypatch.delenv("NEWSLAKE_PREFIX", raising=False)
+    s = StorageSettings.from_airflow("newslake_s3")
+    assert (s.endpoint_url, s.access_key, s.secret_key) == (
+        "http://127.0.0.1:8333",
+        "AKIDEXAMPLE",
+        "wJalr/SECRET",
+    )
+    assert (s.region, s.bucket, s.prefix) == ("eu-west-1", "lake-b", "")
+    assert "wJalr" not in repr(s)
