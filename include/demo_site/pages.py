@@ -551,6 +551,12 @@ def render_static(name: str, base: str) -> str:
     return _page("en", base, name.capitalize(), f"<div class=\"page-content\"><p>{escape(STATIC[name])}</p></div>")
 
 
+def render_not_found(base: str) -> str:
+    """The site's 404 page."""
+    return _page("en", base, "Page not found", '<div class="page-content"><p>The page you are looking for has '
+                 "moved or never existed. Try the search box or the archive.</p></div>")
+
+
 def render_private(base: str) -> str:
     """An internal page robots.txt forbids; a polite crawler never sees it."""
     return _page("en", base, "Internal draft", '<div class="page-content"><p>Editorial draft, not for '

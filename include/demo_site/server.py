@@ -203,8 +203,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             return self._trap(trap)
         if not path.endswith("/") and (path + "/" in cat.by_path or path + "/" in cat.trap_by_path):
             return base + path.lstrip("/") + "/"
-        return Page(pages.render_static("about", base).replace("About", "Page not found", 1).encode(), html,
-                    status=404)
+        return Page(pages.render_not_found(base).encode(), html, status=404)
 
     def _trap(self, trap) -> Page:
         base, cat = self.server.base_url, self.server.catalog
@@ -213,8 +212,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             return Page(b"<html><body><h1>500 Internal Server Error</h1><p>Database connection failed.</p>"
                         b"</body></html>", html, status=500)
         if trap.kind == "not_found":
-            return Page(b"<html><body><h1>404 Not Found</h1><p>This story has been removed.</p></body></html>",
-                        html, status=404)
+            return Page(pages.render_not_found(base).encode(), html, status=404)
         if trap.kind == "duplicate":
             body = pages.render_story(trap.story, cat, base, path=trap.path, layout="amp",
                                       canonical_path=trap.story.path)
