@@ -365,7 +365,6 @@ def _drupal(story: Story, catalog: Catalog, base: str, head: str, url: str) -> s
 <h1 class="page-title"><span class="field field--name-title field--type-string">{escape(story.title)}</span></h1>
 <div class="node__meta"><span class="field field--name-created">{_time_html(story, "datetime")}</span></div>
 <div class="node__content clearfix">
-<div class="field field--name-field-lead field--type-string-long"><p class="lead">{escape(story.description)}</p></div>
 <div class="clearfix text-formatted field field--name-body field--type-text-with-summary field--label-hidden field__item">
 {_paras(story)}
 </div>
