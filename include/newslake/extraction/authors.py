@@ -35,7 +35,8 @@ _NOT_NAME_WORDS = frozenset(
     "latest opinion world politics business sports reuters ap afp bloomberg tass xinhua upi sputnik "
     "interfax kazinform associated press agency agencies media online daily times post herald "
     "tribune journal guardian telegraph website site admin administrator editors desk wire staff "
-    "ria новости тасс интерфакс редакция фото источник читать также".split()
+    "ria новости тасс интерфакс редакция фото источник читать также the a an end this that our your we "
+    "you it is of".split()
 )
 _NAME_TOKEN_RE = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎ][\w'’.\-]*|[A-Z]\.|(?:de|da|van|von|der|den|la|le|di|del|bin|al|ibn)|[a-z]+'[A-Z][\w]*)$")
 
@@ -95,7 +96,8 @@ def _byline(paragraph: str, *, at_end: bool, site_names: tuple[str, ...]) -> lis
         return []
     if _PREFIX_RE.match(text):
         return normalise_authors(text, site_names=site_names, min_tokens=2)
-    if at_end and len(text) <= 60 and not text.endswith(("?", "!", ":")):
+    # a sentence ends with a full stop; a name does not (unless it ends with an initial)
+    if at_end and len(text) <= 60 and not text.endswith(("?", "!", ":")) and not re.search(r"\w{2}\.$", text):
         # a name alone on the last line; a sentence would have lowercase words
         names = normalise_authors(text, site_names=site_names, min_tokens=2)
         parts = [p for p in _SPLIT_RE.split(_INITIALS_TAIL_RE.sub("", text.strip(" ."))) if p]

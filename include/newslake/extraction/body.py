@@ -29,7 +29,7 @@ def paragraphs_of(text: str | None) -> list[str]:
             continue
         if _TABLE_ROW_RE.match(line):
             row = " ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
-            if not row:
+            if not row.strip("-: "):  # the header rule under a table's first row
                 continue
             if in_table:
                 out[-1] += "\n" + row

@@ -87,10 +87,14 @@ def _squash(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
 
-def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, host: str) -> str:
+def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, host: str,
+                     headings: frozenset[str] = frozenset()) -> str:
     """Remove a site-name part from a page title ('Story | Site', 'Site - Story')."""
-    if h1 and h1 != title and _squash(h1) and _squash(h1) in _squash(title) and len(h1) > 0.5 * len(title):
-        return h1
+    if h1 and h1 != title and h1 in title:
+        rest = title.replace(h1, "", 1).strip()
+        # the heading plus a separated site part: 'Story | Site', 'Site: Story'
+        if rest and (rest[0] in "|-–—:»·•/" or rest[-1] in "|-–—:»·•/"):
+            return h1
     parts = _TITLE_SEP_RE.split(title)
     if len(parts) < 2:
         return title
@@ -101,6 +105,9 @@ def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, ho
         key = _squash(part)
         return bool(key) and (key in names or (len(part.split()) <= 4 and key in squashed_host))
 
+    for part in parts:
+        if _squash(part) in headings:  # the part the page itself prints as its headline
+            return part
     first, last = parts[0], parts[-1]
     if is_site(last) or (" | " in title and len(last.split()) <= 5 < len(first.split())):
         return title[: title.rfind(last)].rstrip(" |-–—:»·•/")
@@ -109,9 +116,12 @@ def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, ho
     return title
 
 
-def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, sel: SelectorResult) -> None:
+def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, sel: SelectorResult,
+                  lead: list[str]) -> None:
     h1_nodes = tree.xpath("//h1")
     h1 = _node_text(h1_nodes[0]) if h1_nodes else None
+    headings = frozenset(_squash(t) for t in [*lead[:4], *(_node_text(n) for n in tree.iter("h1", "h2", "h3"))]
+                         if 0 < len(t) < 300)
     site_names = _site_names(meta)
     candidates: list[tuple[str | None, str]] = [(sel.title, "selector")]
     if meta.jsonld:
@@ -124,7 +134,7 @@ def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, s
         if value and value.strip():
             title = " ".join(value.split())
             if how != "selector":
-                title = _strip_site_name(title, site_names, h1, urlsplit(article.url).hostname or "")
+                title = _strip_site_name(title, site_names, h1, urlsplit(article.url).hostname or "", headings)
                 # JSON-LD headlines are often cut at 110 characters; the page heading is whole
                 if h1 and len(h1) > len(title) and h1.startswith(title.rstrip(".… ")):
                     title, how = h1, "html"
@@ -374,8 +384,8 @@ def _extract_into(article: Article, html: str | bytes, url: str, hints: Hints | 
         return
     meta = read_metadata(tree, url)
     site_names = _site_names(meta)
-    _choose_title(article, meta, tree, hints, sel)
     paragraphs = _choose_body(article, tree, url, meta, sel)
+    _choose_title(article, meta, tree, hints, sel, paragraphs)
     paragraphs, byline = _clean_body(article, paragraphs, site_names)
     article.body = "\n\n".join(paragraphs) or None
     if article.body:
