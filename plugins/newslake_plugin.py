@@ -40,7 +40,7 @@ class LazyStatusApp:
 
 
 class NewslakePlugin(AirflowPlugin):
-    """Lake status JSON + HTML under /newslake, linked from the UI's Browse menu."""
+    """Lake status JSON + HTML under /newslake, linked from the Browse menu and from each DAG page."""
 
     name = "newslake"
     fastapi_apps = [
@@ -54,5 +54,12 @@ class NewslakePlugin(AirflowPlugin):
             "url_route": "newslake-lake-status",
             "destination": "nav",
             "category": "browse",
+        },
+        {
+            # A tab on each DAG page: the partitions of that DAG's source (news_<id> -> <id>).
+            "name": "Lake partitions",
+            "href": f"{URL_PREFIX}/?dag_id={{DAG_ID}}",
+            "url_route": "newslake-dag-lake-partitions",
+            "destination": "dag",
         },
     ]

@@ -7,12 +7,17 @@ manifests are read (one small JSON object per partition), never the Parquet data
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
+# The DAG of source <id> is news_<id> (dags/news_sources.py); the UI passes the DAG id to DAG tabs.
+DAG_ID_PREFIX = "news_"
+_SOURCE_ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 ARTICLES_ZONE = "articles"
 QUARANTINE_ZONE = "quarantine"
 DEFAULT_DAYS_PER_SOURCE = 31
@@ -72,6 +77,12 @@ class LakeStatus:
             "sources": [asdict(s) for s in self.sources],
             "partitions": [asdict(p) for p in self.partitions],
         }
+
+
+def source_for_dag(dag_id: str) -> str | None:
+    """The source id a newslake DAG ingests (news_<id> -> <id>), or None for any other DAG."""
+    source = dag_id.removeprefix(DAG_ID_PREFIX) if dag_id.startswith(DAG_ID_PREFIX) else ""
+    return source if _SOURCE_ID_RE.match(source) else None
 
 
 def _day_str(day: Any) -> str:
@@ -210,7 +221,9 @@ def _cell(value: Any) -> str:
     return "" if value is None else html.escape(str(value))
 
 
-def render_html(status: LakeStatus, *, title: str = "newslake: lake status") -> str:
+def render_html(
+    status: LakeStatus, *, title: str = "newslake: lake status", json_href: str = "status"
+) -> str:
     """A self-contained HTML page (no scripts, no external assets) showing the report."""
     summary_rows = "\n".join(
         f"<tr><td>{_cell(s.source)}</td><td class=n>{s.partitions}</td><td class=n>{s.rows}</td>"
@@ -238,7 +251,7 @@ tr.empty, tr.quarantine_only, tr.missing_manifest {{ background: #fff3cd; }}
 <body>
 <h1>{_cell(title)}</h1>
 <p>Generated {_cell(status.generated_at)} from the <code>_SUCCESS</code> manifests.
-JSON: <a href="status">status</a></p>
+JSON: <a href="{_cell(json_href)}">status</a></p>
 <h2>Sources</h2>
 <table><thead><tr><th>source</th><th>partitions</th><th>rows</th><th>quarantined</th>
 <th>first day</th><th>last day</th><th>need attention</th></tr></thead>
@@ -270,7 +283,16 @@ def create_app(open_store: Callable[[], Any], *, dependencies: Sequence[Any] = (
         dependencies=list(dependencies),
     )
 
-    def gather(source: str | None, since: date | None, until: date | None, days: int) -> LakeStatus:
+    def gather(
+        source: str | None, dag_id: str | None, since: date | None, until: date | None, days: int
+    ) -> LakeStatus:
+        if dag_id is not None:
+            from_dag = source_for_dag(dag_id)
+            if from_dag is None:
+                raise HTTPException(status_code=404, detail=f"{dag_id!r} is not a newslake source DAG")
+            if source is not None and source != from_dag:
+                raise HTTPException(status_code=422, detail="source and dag_id name different sources")
+            source = from_dag
         try:
             store = open_store()
             return collect_status(store, source_id=source, since=since, until=until, days_per_source=days)
@@ -281,8 +303,9 @@ def create_app(open_store: Callable[[], Any], *, dependencies: Sequence[Any] = (
                 status_code=503, detail=f"lake storage unavailable: {type(exc).__name__}: {exc}"
             ) from exc
 
-    source_q = Query(None, pattern=r"^[a-z][a-z0-9_]{1,40}$", description="only this source id")
+    source_q = Query(None, pattern=_SOURCE_ID_RE.pattern, description="only this source id")
     since_q = Query(None, description="first day (UTC, inclusive)")
+    dag_q = Query(None, max_length=250, description="only the source of this DAG (news_<source_id>)")
     until_q = Query(None, description="last day (UTC, inclusive)")
     days_q = Query(
         DEFAULT_DAYS_PER_SOURCE, ge=1, le=MAX_DAYS_PER_SOURCE, description="newest N days per source"
@@ -291,21 +314,26 @@ def create_app(open_store: Callable[[], Any], *, dependencies: Sequence[Any] = (
     @app.get("/status")
     def status_json(
         source: str | None = source_q,
+        dag_id: str | None = dag_q,
         since: date | None = since_q,
         until: date | None = until_q,
         days: int = days_q,
     ) -> dict[str, Any]:
         """Lake status as JSON."""
-        return gather(source, since, until, days).to_dict()
+        return gather(source, dag_id, since, until, days).to_dict()
 
     @app.get("/", response_class=HTMLResponse)
     def status_page(
         source: str | None = source_q,
+        dag_id: str | None = dag_q,
         since: date | None = since_q,
         until: date | None = until_q,
         days: int = days_q,
     ) -> HTMLResponse:
         """Lake status as an HTML table."""
-        return HTMLResponse(render_html(gather(source, since, until, days)))
+        status = gather(source, dag_id, since, until, days)
+        asked = {"source": source, "dag_id": dag_id, "since": since, "until": until}
+        query = urlencode({k: str(v) for k, v in asked.items() if v is not None} | {"days": days})
+        return HTMLResponse(render_html(status, json_href=f"status?{query}"))
 
     return app

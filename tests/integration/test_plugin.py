@@ -188,6 +188,16 @@ def test_status_json_filters(client):
     assert [(p["source"], p["day"]) for p in body["partitions"]] == [("demo", "2026-11-19")]
 
 
+def test_dag_tab_shows_the_source_of_that_dag(client):
+    body = client.get("/status", params={"dag_id": "news_kaktus"}).json()
+    assert [(p["source"], p["day"]) for p in body["partitions"]] == [("kaktus", "2026-11-16")]
+    page = client.get("/", params={"dag_id": "news_kaktus"})
+    assert page.status_code == 200 and "kaktus" in page.text and "scheduled__16" not in page.text
+    assert 'href="status?dag_id=news_kaktus&amp;days=31"' in page.text
+    assert client.get("/", params={"dag_id": "some_other_dag"}).status_code == 404
+    assert client.get("/status", params={"dag_id": "news_kaktus", "source": "demo"}).status_code == 422
+
+
 @pytest.mark.parametrize(
     "params", [{"source": "../etc"}, {"since": "yesterday"}, {"days": 0}, {"days": 100000}]
 )
@@ -201,7 +211,7 @@ def test_status_html_page(client):
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
     assert "<table>" in page and "scheduled__16" in page and "kaktus" in page
-    assert "missing_manifest" in page and 'href="status"' in page
+    assert "missing_manifest" in page and 'href="status?days=31"' in page
 
 
 def test_status_html_escapes_lake_content(local_store):
@@ -260,9 +270,13 @@ def test_plugin_registers_fastapi_app_and_ui_link():
     plugin.validate()
     [app] = plugin.fastapi_apps
     assert app["url_prefix"] == "/newslake" and callable(app["app"]) and app["name"]
-    [view] = plugin.external_views
-    ExternalViewResponse.model_validate(view)  # the shape the Airflow UI reads
-    assert view["href"] == "/newslake/" and view["destination"] == "nav" and view["url_route"]
+    views = {v["destination"]: v for v in plugin.external_views}
+    for view in plugin.external_views:
+        ExternalViewResponse.model_validate(view)  # the shape the Airflow UI reads
+    assert len({v["url_route"] for v in plugin.external_views}) == len(plugin.external_views)
+    assert views["nav"]["href"] == "/newslake/"
+    # The UI fills {DAG_ID} in on a DAG page; the page then shows that DAG's source.
+    assert views["dag"]["href"] == "/newslake/?dag_id={DAG_ID}"
 
 
 def test_loading_the_plugin_does_not_import_fastapi():
