@@ -6,6 +6,7 @@ import json
 import zlib
 from datetime import datetime
 from html import escape
+from urllib.parse import quote
 
 if __package__:
     from .catalog import AGENCY, SECTIONS, SITE_NAME, Catalog, Story
@@ -103,8 +104,6 @@ def _cookie(lang: str) -> str:
 
 
 def _share(lang: str, url: str, title: str) -> str:
-    from urllib.parse import quote
-
     u, tt = quote(url, safe=""), quote(title, safe="")
     return (f'<div class="share-buttons"><h3>{UI[lang]["share"]}</h3><ul>'
             f'<li><a class="share-facebook" href="https://www.facebook.com/sharer/sharer.php?u={u}">Facebook</a></li>'
@@ -267,7 +266,7 @@ def _paras(story: Story) -> str:
 
 
 def _tags(story: Story, base: str, wrap: str) -> str:
-    links = ", ".join(f'<a href="{base}tag/{escape(t.lower().replace(" ", "-"))}/" rel="tag">{escape(t)}</a>'
+    links = ", ".join(f'<a href="{base}tag/{quote(tag_slug(t))}/" rel="tag">{escape(t)}</a>'
                       for t in story.tags)
     return f'<{wrap} class="tags-links">{UI[story.lang]["tags"]}: {links}</{wrap}>'
 
@@ -524,6 +523,22 @@ def render_section(key: str, catalog: Catalog, base: str) -> str:
                      reverse=True)
     entries = [(s.path, s.title, s.published_at, s.description) for s in stories]
     return _page("en", base, SECTIONS[key]["en"], _listing(entries, base))
+
+
+def tag_slug(tag: str) -> str:
+    """URL slug of a tag as used in /tag/<slug>/ links."""
+    return tag.lower().replace(" ", "-")
+
+
+def render_tag(slug: str, catalog: Catalog, base: str) -> str | None:
+    """A tag page listing every story with that tag (None when no story has it)."""
+    stories = sorted((s for s in catalog.stories if slug in {tag_slug(t) for t in s.tags}),
+                     key=lambda s: s.published_at, reverse=True)
+    if not stories:
+        return None
+    name = next(t for t in stories[0].tags if tag_slug(t) == slug)
+    entries = [(s.path, s.title, s.published_at, s.description) for s in stories]
+    return _page("en", base, f"Tag: {name}", _listing(entries, base))
 
 
 def render_home(catalog: Catalog, base: str, lang: str | None = None) -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 if __package__:
     from . import feeds, pages
@@ -31,6 +31,7 @@ ARCHIVE_PAGE_SIZE = 5
 SITE_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 _ARCHIVE_RE = re.compile(r"^/archive/(\d{4})/(\d{2})/(\d{2})/(?:page/(\d+)/)?$")
 _SECTION_RE = re.compile(r"^/section/([a-z]+)/$")
+_TAG_RE = re.compile(r"^/tag/([^/]+)/$")
 _STATIC = {f"/{name}/": name for name in pages.STATIC}
 
 
@@ -189,6 +190,8 @@ class DemoHandler(BaseHTTPRequestHandler):
         if m := _SECTION_RE.match(path):
             if m.group(1) in SECTIONS:
                 return Page(pages.render_section(m.group(1), cat, base).encode(), html, newest)
+        if (m := _TAG_RE.match(path)) and (tag_page := pages.render_tag(unquote(m.group(1)), cat, base)):
+            return Page(tag_page.encode(), html, newest)
         if m := _ARCHIVE_RE.match(path):
             return self._archive(*m.groups())
         if path.startswith("/private/"):

@@ -290,3 +290,14 @@ def test_stats_count_requests(demo_site):
     stats = demo_site.stats()
     assert stats["hits"]["/about/"] >= 1
     assert json.dumps(stats)
+
+
+def test_navigation_pages_resolve_and_list_articles(demo_site, key):
+    article = next(a for a in key["articles"] if a["language"] == "ru" and a["layout"] == "wordpress")
+    tag_link = BeautifulSoup(get(article["url"])[2], "html.parser").find("a", rel="tag")
+    status, _, body = get(tag_link["href"])  # a Cyrillic tag, percent-encoded
+    assert status == 200 and article["url"].encode() in body
+    status, _, body = get(demo_site.url("/section/courts/"))
+    assert status == 200
+    assert all(a["url"].encode() in body for a in key["articles"] if a["section"] in ("Courts", "Суды"))
+    assert get(demo_site.url("/no/such/page/"))[0] == 404
