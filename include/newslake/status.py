@@ -47,6 +47,8 @@ class PartitionStatus:
     run_id: str | None
     schema_version: int | None
     written_at: str | None
+    # Differs from run_id when a later run was stopped by validation after quarantining rows.
+    quarantine_run_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,10 @@ def _partition_status(
     rows = _int_or_none(manifest.get("rows")) if manifest else None
     quarantined = _int_or_none(quarantine.get("rows")) if quarantine else None
     if quarantined is None and manifest:
+        # Fallback: the publish step's copy of the validate counts ({"validate": {"quarantined": n}}).
         counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
-        quarantined = _int_or_none(counts.get("quarantined"))
+        validate = counts.get("validate") if isinstance(counts.get("validate"), dict) else counts
+        quarantined = _int_or_none(validate.get("quarantined"))
     if manifest is None:
         state = STATE_MISSING_MANIFEST if has_articles or quarantine is None else STATE_QUARANTINE_ONLY
     elif not rows:
@@ -124,6 +128,7 @@ def _partition_status(
         run_id=vouching.get("run_id"),
         schema_version=_int_or_none(vouching.get("schema_version")),
         written_at=str(written_at) if written_at is not None else None,
+        quarantine_run_id=quarantine.get("run_id") if quarantine else None,
     )
 
 

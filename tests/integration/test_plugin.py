@@ -128,6 +128,36 @@ def test_status_filters_and_orders_newest_first(lake):
     ]
 
 
+def test_quarantine_count_falls_back_to_the_publish_counts(local_store):
+    table = records_to_table([_article(1, "2026-11-20")])
+    counts = {"validate": {"total": 3, "valid": 1, "quarantined": 2}}
+    write_partition(
+        local_store, "articles", "demo", "2026-11-20", table, run_id="r1", extra_manifest={"counts": counts}
+    )
+    [part] = collect_status(local_store).partitions
+    assert (part.rows, part.quarantined, part.quarantine_run_id) == (1, 2, None)
+
+
+def test_quarantine_from_a_later_failed_run_is_told_apart(lake):
+    store, _ = lake
+    bad = [{**_article(200, "2026-11-16"), "failed_expectations": ["language_in_set"]}]
+    write_partition(
+        store,
+        "quarantine",
+        "demo",
+        "2026-11-16",
+        records_to_table(bad, QUARANTINE_SCHEMA),
+        run_id="manual__rerun",
+    )
+    part = _by_key(collect_status(store))[("demo", "2026-11-16")]
+    assert (part.run_id, part.quarantine_run_id, part.rows, part.quarantined) == (
+        "scheduled__16",
+        "manual__rerun",
+        3,
+        1,
+    )
+
+
 def test_status_of_an_empty_lake(local_store):
     status = collect_status(local_store)
     assert status.partitions == () and status.sources == ()
@@ -176,6 +206,7 @@ def test_status_json_endpoint(client, lake):
         "run_id": "scheduled__16",
         "schema_version": SCHEMA_VERSION,
         "written_at": manifests[("demo", "2026-11-16")]["written_at"],
+        "quarantine_run_id": "scheduled__16",
     }
     assert {s["source"] for s in body["sources"]} == {"demo", "kaktus"}
     assert datetime.fromisoformat(body["generated_at"]).tzinfo is not None
