@@ -49,13 +49,16 @@ class ValidationOutcome:
 
 
 @dataclass(frozen=True)
-class _Check:
+class SuiteCheck:
+    """One named expectation of the suite: GX class name + its kwargs."""
+
     name: str
     expectation: str  # GX expectation class name
     kwargs: dict[str, Any]
 
     @property
     def column(self) -> str | None:
+        """Column the check reads (None for table-level checks)."""
         return self.kwargs.get("column")
 
 
@@ -67,36 +70,36 @@ def _utc(name: str, value: datetime) -> datetime:
 
 def suite_checks(
     *, start: datetime, end: datetime, languages: Sequence[str], min_body_words: int = 40
-) -> list[_Check]:
+) -> list[SuiteCheck]:
     """The expectations of the newslake_articles suite, in evaluation order."""
     return [
-        _Check(
+        SuiteCheck(
             "columns_present",
             "ExpectTableColumnsToMatchSet",
             {"column_set": list(REQUIRED_COLUMNS), "exact_match": False},
         ),
-        _Check("article_id_not_null", "ExpectColumnValuesToNotBeNull", {"column": "article_id"}),
-        _Check("article_id_unique", "ExpectColumnValuesToBeUnique", {"column": "article_id"}),
-        _Check("url_not_null", "ExpectColumnValuesToNotBeNull", {"column": "url"}),
-        _Check("url_is_http", "ExpectColumnValuesToMatchRegex", {"column": "url", "regex": URL_REGEX}),
-        _Check("title_not_null", "ExpectColumnValuesToNotBeNull", {"column": "title"}),
-        _Check(
+        SuiteCheck("article_id_not_null", "ExpectColumnValuesToNotBeNull", {"column": "article_id"}),
+        SuiteCheck("article_id_unique", "ExpectColumnValuesToBeUnique", {"column": "article_id"}),
+        SuiteCheck("url_not_null", "ExpectColumnValuesToNotBeNull", {"column": "url"}),
+        SuiteCheck("url_is_http", "ExpectColumnValuesToMatchRegex", {"column": "url", "regex": URL_REGEX}),
+        SuiteCheck("title_not_null", "ExpectColumnValuesToNotBeNull", {"column": "title"}),
+        SuiteCheck(
             "title_not_empty", "ExpectColumnValuesToMatchRegex", {"column": "title", "regex": NOT_BLANK_REGEX}
         ),
-        _Check("body_not_null", "ExpectColumnValuesToNotBeNull", {"column": "body"}),
-        _Check(
+        SuiteCheck("body_not_null", "ExpectColumnValuesToNotBeNull", {"column": "body"}),
+        SuiteCheck(
             "body_min_words",
             "ExpectColumnValuesToBeBetween",
             {"column": "word_count", "min_value": min_body_words},
         ),
-        _Check("published_at_not_null", "ExpectColumnValuesToNotBeNull", {"column": "published_at"}),
-        _Check(
+        SuiteCheck("published_at_not_null", "ExpectColumnValuesToNotBeNull", {"column": "published_at"}),
+        SuiteCheck(
             "published_at_in_interval",
             "ExpectColumnValuesToBeBetween",
             {"column": "published_at", "min_value": start, "max_value": end, "strict_max": True},
         ),
-        _Check("language_not_null", "ExpectColumnValuesToNotBeNull", {"column": "language"}),
-        _Check(
+        SuiteCheck("language_not_null", "ExpectColumnValuesToNotBeNull", {"column": "language"}),
+        SuiteCheck(
             "language_in_set",
             "ExpectColumnValuesToBeInSet",
             {"column": "language", "value_set": sorted(languages)},
@@ -119,7 +122,7 @@ def _import_gx():
     return gx, gxe, DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
 
 
-def _run_gx(frame, checks: list[_Check]) -> tuple[list[tuple[_Check, Any]], str]:
+def _run_gx(frame, checks: list[SuiteCheck]) -> tuple[list[tuple[SuiteCheck, Any]], str]:
     """Run the suite on frame with one ephemeral, offline context; return (check, GX result) pairs."""
     gx, gxe, DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig = _import_gx()
     config = DataContextConfig(
@@ -290,7 +293,7 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
-def _order(checks: list[_Check]):
+def _order(checks: list[SuiteCheck]):
     rank = {c.name: i for i, c in enumerate(checks)}
     rank.update({name: len(rank) + i for i, name in enumerate(LIST_CHECKS.values())})
     return lambda name: rank.get(name, len(rank))
