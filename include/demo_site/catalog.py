@@ -166,13 +166,12 @@ class Catalog:
         return sorted(self.stories, key=lambda s: s.published_at, reverse=True)[:n]
 
     def archive_entries(self, day: str) -> list[tuple[str, str, datetime | None]]:
-        """(path, title, time) of everything the day's archive lists, newest first."""
-        rows = [(s.path, s.title, s.published_at) for s in self.stories_on(day)]
-        rows += [(t.path, t.title, t.listed_at) for t in self.traps if t.day == day and "archive" in t.listed_in]
-        rows.sort(key=lambda r: r[2], reverse=True)
-        # the undated feature shows no date in the listing
-        return [(p, title, None if self.trap_by_path.get(p, None) and self.trap_by_path[p].kind == "no_date" else when)
-                for p, title, when in rows]
+        """(path, title, shown time) of everything the day's archive lists, newest first."""
+        rows = [(s.published_at, s.path, s.title, s.published_at) for s in self.stories_on(day)]
+        rows += [(t.listed_at, t.path, t.title, None if t.kind == "no_date" else t.listed_at)
+                 for t in self.traps if t.day == day and "archive" in t.listed_in]
+        rows.sort(key=lambda r: r[0], reverse=True)
+        return [(path, title, shown) for _, path, title, shown in rows]
 
     def sitemap_entries(self) -> list[tuple[str, datetime]]:
         """(path, lastmod) for the monthly posts sitemap: stories plus sitemap-listed traps."""

@@ -113,14 +113,14 @@ def _share(lang: str, url: str, title: str) -> str:
             f'<li><a class="share-email" href="mailto:?subject={tt}&amp;body={u}">Email</a></li></ul></div>')
 
 
-def _related(story: Story, catalog: Catalog, base: str) -> list[Story]:
+def _related(story: Story, catalog: Catalog) -> list[Story]:
     same = [s for s in catalog.stories if s.lang == story.lang and s.slug != story.slug]
     return _pick(same, story.slug, 3) if same else []
 
 
 def _related_html(story: Story, catalog: Catalog, base: str, css: str) -> str:
     items = "".join(f'<li><a href="{base}{s.path.lstrip("/")}">{escape(s.title)}</a></li>'
-                    for s in _related(story, catalog, base))
+                    for s in _related(story, catalog))
     return f'<section class="{css}"><h3>{UI[story.lang]["related"]}</h3><ul>{items}</ul></section>'
 
 
@@ -388,7 +388,7 @@ def _minimal(story: Story, catalog: Catalog, base: str, head: str, url: str) -> 
     lang = story.lang
     date = fmt_date(story.published_at, lang) if story.published_at else ""
     more = "".join(f'<li><a href="{base}{s.path.lstrip("/")}">{escape(s.title)}</a></li>'
-                   for s in _related(story, catalog, base))
+                   for s in _related(story, catalog))
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
