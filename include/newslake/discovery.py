@@ -79,6 +79,20 @@ def parse_date(text: str | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+_URL_DATE_RE = re.compile(r"/(20\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$)")
+
+
+def url_date(url: str) -> date | None:
+    """The calendar day in a /YYYY/MM/DD/ (or /YYYY-MM-DD/) URL path, if any."""
+    match = _URL_DATE_RE.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
@@ -228,6 +242,13 @@ class _Collector:
             return
         if when is None and lastmod is not None and lastmod < self.start:
             # Last modified before the interval began, so it cannot have been published inside it.
+            self.counts["skipped_out_of_interval"] += 1
+            return
+        url_day = url_date(candidate.url)
+        if when is None and url_day is not None and not (
+            self.start.date() - timedelta(days=1) <= url_day <= self.end.date()
+        ):
+            # A /YYYY/MM/DD/ path is the site's local day: one day of slack either side covers any timezone.
             self.counts["skipped_out_of_interval"] += 1
             return
         key = normalise_url(candidate.url)

@@ -161,3 +161,18 @@ def test_every_entry_point_failing_is_an_error_not_an_empty_day():
 def test_parsers_survive_garbage():
     assert parse_feed(b"\x00\xff not xml", BASE) == []
     assert parse_sitemap(b"<html><body>oops", BASE) == ([], [])
+
+
+def test_url_dates_prune_sitemap_entries_far_from_the_interval():
+    sitemap = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <url><loc>https://wire.example.kz/en/2026/11/25/later/</loc><lastmod>2026-11-25T10:00:00Z</lastmod></url>
+    <url><loc>https://wire.example.kz/en/2026/11/19/next-local-day/</loc><lastmod>2026-11-19T10:00:00Z</lastmod></url>
+    <url><loc>https://wire.example.kz/en/features/undated/</loc><lastmod>2026-11-20T10:00:00Z</lastmod></url>
+    </urlset>"""
+    fetcher = ScriptedFetcher({BASE + "sitemap.xml": ok(sitemap)})
+    result = discover(source(sitemaps=["sitemap.xml"]), START, END, fetcher)
+    assert [c.url for c in result.candidates] == [
+        "https://wire.example.kz/en/2026/11/19/next-local-day/",
+        "https://wire.example.kz/en/features/undated/",
+    ]
+    assert result.counts["skipped_out_of_interval"] == 1
