@@ -123,16 +123,83 @@ def trafilatura_paragraphs(tree, url: str | None, *, fast: bool = False, precisi
     return paragraphs_of(text)
 
 
+_SHORTCODE_RE = re.compile(r"\[/?[a-z_][\w-]*(?:\s[^\]]*)?\]")
+_TRUNCATED_RE = re.compile(r"(?:\.\.\.|…|\[&hellip;\]|\[…\]|&hellip;|read more:?)\s*$", re.IGNORECASE)
+
+
 def jsonld_body_paragraphs(body: str | None) -> list[str]:
-    """Paragraphs of a JSON-LD articleBody (HTML tags removed, blank lines kept as breaks)."""
+    """Paragraphs of a JSON-LD articleBody: entities decoded, HTML and CMS shortcodes removed."""
     if not body or not body.strip():
         return []
-    if "<" in body and re.search(r"</?(p|br|div)\b", body, re.IGNORECASE):
+    import html
+
+    for _ in range(2):  # some CMSs escape the HTML twice
+        if "&" in body and re.search(r"&(?:[a-z]+|#\d+|#x[0-9a-f]+);", body, re.IGNORECASE):
+            body = html.unescape(body)
+    if "<" in body and re.search(r"</?[a-z][^>]*>|<!--", body, re.IGNORECASE):
         from lxml import html as lxml_html
 
         try:
             fragment = lxml_html.fragment_fromstring(body, create_parent="div")
+            paragraphs = element_paragraphs(fragment)
         except Exception:
-            return paragraphs_of(re.sub(r"<[^>]+>", " ", body))
-        return element_paragraphs(fragment)
-    return paragraphs_of(body)
+            paragraphs = paragraphs_of(re.sub(r"<[^>]+>", " ", body))
+    else:
+        paragraphs = paragraphs_of(body)
+    paragraphs = [" ".join(_SHORTCODE_RE.sub(" ", p).split()) for p in paragraphs]
+    return [p for p in paragraphs if p]
+
+
+def is_truncated(paragraphs: list[str]) -> bool:
+    """True when a text ends like a teaser ('...', '[…]', 'Read more')."""
+    return not paragraphs or bool(_TRUNCATED_RE.search(paragraphs[-1]))
+
+
+def _shingle_set(text: str) -> set[tuple[str, ...]]:
+    tokens = re.findall(r"\w+", text.lower())
+    if len(tokens) < 4:
+        return {tuple(tokens)} if tokens else set()
+    return {tuple(tokens[i:i + 4]) for i in range(len(tokens) - 3)}
+
+
+def _resegment(text: str, guide: list[str]) -> list[str]:
+    """Split one long paragraph where the guide's paragraphs start, so structure survives."""
+    cuts = set()
+    for paragraph in guide[1:]:
+        head = paragraph[:40]
+        pos = text.find(head) if len(head) >= 20 else -1
+        if pos > 0:
+            cuts.add(pos)
+    if not cuts:
+        return [text]
+    bounds = [0, *sorted(cuts), len(text)]
+    return [p for p in (text[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)) if p]
+
+
+def reconcile_with_jsonld(extracted: list[str], ld: list[str]) -> tuple[list[str], str]:
+    """Use a complete JSON-LD articleBody to prune or replace the extractor's paragraphs.
+
+    The articleBody is the publisher's own statement of the text: paragraphs of the extracted text
+    that it does not contain are boilerplate; if the extracted text misses much of it, the
+    extractor picked the wrong block and the articleBody wins.
+    """
+    ld_text = "\n".join(ld)
+    ld_shingles = _shingle_set(ld_text)
+    if not ld_shingles:
+        return extracted, "trafilatura"
+    ex_shingles = _shingle_set("\n".join(extracted))
+    covered = len(ex_shingles & ld_shingles) / len(ld_shingles)
+    if covered < 0.7 or (len(extracted) == 1 and len(ld) > 1):
+        if len(ld) == 1 and len(extracted) > 1:
+            ld = _resegment(ld[0], extracted)
+        return ld, "jsonld"
+    ld_lower = " ".join(ld_text.lower().split())
+    kept = []
+    for paragraph in extracted:
+        shingles = _shingle_set(paragraph)
+        if len(shingles) <= 1:
+            if " ".join(paragraph.lower().split()) in ld_lower:
+                kept.append(paragraph)
+        elif len(shingles & ld_shingles) >= 0.3 * len(shingles):
+            kept.append(paragraph)
+    return (kept, "trafilatura+jsonld") if kept else (extracted, "trafilatura")

@@ -10,7 +10,14 @@ from newslake.article import Article, Hints
 from newslake.config import SourceConfig
 
 from .authors import byline_from_paragraphs, normalise_authors
-from .body import element_paragraphs, jsonld_body_paragraphs, trafilatura_paragraphs, unwrap_layout_tables
+from .body import (
+    element_paragraphs,
+    is_truncated,
+    jsonld_body_paragraphs,
+    reconcile_with_jsonld,
+    trafilatura_paragraphs,
+    unwrap_layout_tables,
+)
 from .dateline import parse_dateline
 from .dates import (
     date_from_text,
@@ -219,11 +226,9 @@ def _choose_body(article: Article, tree, url: str, meta: PageMeta, sel: Selector
     method = "trafilatura"
     if meta.jsonld and meta.jsonld.body:
         ld = jsonld_body_paragraphs(meta.jsonld.body)
-        ld_words = sum(len(p.split()) for p in ld)
-        tr_words = sum(len(p.split()) for p in paragraphs)
-        # use articleBody only when it is complete: not a teaser and not cut short
-        if ld_words >= max(50, 0.9 * tr_words) and not ld[-1].rstrip().endswith(("...", "…")):
-            paragraphs, method = ld, "jsonld"
+        # only a complete articleBody is evidence: teasers are short or end in '...'
+        if sum(len(p.split()) for p in ld) >= 50 and not is_truncated(ld):
+            paragraphs, method = reconcile_with_jsonld(paragraphs, ld)
     if not paragraphs:
         for node in tree.iter("article"):
             paragraphs = element_paragraphs(node)

@@ -62,12 +62,31 @@ def test_tolerates_raw_newlines_and_trailing_commas_in_json():
     assert article.published_at == datetime(2024, 5, 14, 8, tzinfo=UTC)
 
 
-def test_complete_article_body_is_used_but_a_teaser_is_not():
+def test_complete_article_body_prunes_boilerplate_the_extractor_kept():
     full = "\n\n".join(STORY)
-    article = extract_article(page(ld({"@type": "NewsArticle", "articleBody": full})), URL)
-    assert article.extraction_method == "jsonld"
+    promo = "<p>Subscribers can read every issue of the Courier in our mobile app, available for both phones and tablets.</p>"
+    article = extract_article(page(ld({"@type": "NewsArticle", "articleBody": full}), after=promo), URL)
     assert article.body == full
-    teaser = {"@type": "NewsArticle", "articleBody": STORY[0][:80] + "..."}
-    article = extract_article(page(ld(teaser)), URL)
-    assert article.extraction_method == "trafilatura"
+    assert article.extraction_method == "trafilatura+jsonld"
+
+
+def test_article_body_replaces_an_extraction_that_missed_the_story():
+    story = ["Officials in Shymkent confirmed on Friday that the new water pipeline will open in " + m +
+             ", two months later than promised, because of delays in deliveries of pumps." for m in ("May", "June")]
+    body = "<div><p>" + "</p><p>".join(STORY) + "</p></div>"  # the page shows other text
+    article = extract_article(page(ld({"@type": "NewsArticle", "articleBody": " ".join(story * 3)}), body=body), URL)
+    assert article.extraction_method == "jsonld"
+    assert article.body.startswith("Officials in Shymkent")
+
+
+def test_teaser_article_body_is_ignored():
+    for teaser in (STORY[0][:80] + "...", STORY[0] + " [&hellip;]", "Read the full story."):
+        article = extract_article(page(ld({"@type": "NewsArticle", "articleBody": teaser})), URL)
+        assert article.extraction_method == "trafilatura"
+        assert article.body.split("\n\n") == STORY
+
+
+def test_escaped_html_and_shortcodes_in_article_body_are_cleaned():
+    raw = "&lt;!-- wp:paragraph --&gt;&lt;p&gt;" + "&lt;/p&gt;&lt;p&gt;".join(STORY) + "&lt;/p&gt;[caption id=\"1\"]"
+    article = extract_article(page(ld({"@type": "NewsArticle", "articleBody": raw}), body="<div>Menu</div>"), URL)
     assert article.body.split("\n\n") == STORY
