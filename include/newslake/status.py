@@ -25,6 +25,7 @@ MAX_DAYS_PER_SOURCE = 3660
 _READ_WORKERS = 8
 
 # Partition states, worst first: what an operator has to look at.
+STATE_BAD_MANIFEST = "bad_manifest"  # _SUCCESS is not a JSON object: written by something else
 STATE_MISSING_MANIFEST = "missing_manifest"  # data without _SUCCESS: a publish that never finished
 STATE_QUARANTINE_ONLY = "quarantine_only"  # every record of the day was rejected
 STATE_EMPTY = "empty"  # published with 0 rows: flag it, a source rarely has a silent day
@@ -195,8 +196,13 @@ def collect_status(
     def read(item: tuple[str, str]) -> PartitionStatus:
         sid, day = item
         when = date.fromisoformat(day)
-        manifest = read_manifest(store, ARTICLES_ZONE, sid, when) if item in keys else None
-        quarantine = read_manifest(store, QUARANTINE_ZONE, sid, when) if item in quarantine_keys else None
+        try:
+            manifest = read_manifest(store, ARTICLES_ZONE, sid, when) if item in keys else None
+            quarantine = read_manifest(store, QUARANTINE_ZONE, sid, when) if item in quarantine_keys else None
+            if not isinstance(manifest or {}, dict) or not isinstance(quarantine or {}, dict):
+                raise ValueError("manifest is not a JSON object")
+        except ValueError:  # one unreadable manifest must not hide the rest of the lake
+            return PartitionStatus(sid, day, STATE_BAD_MANIFEST, None, None, None, None, None)
         return _partition_status(
             sid, day, has_articles=item in keys, manifest=manifest, quarantine=quarantine
         )
@@ -251,7 +257,7 @@ body {{ font-family: system-ui, sans-serif; margin: 1.5rem; }}
 table {{ border-collapse: collapse; margin-bottom: 1.5rem; }}
 th, td {{ border: 1px solid #ccc; padding: .25rem .6rem; text-align: left; }}
 td.n {{ text-align: right; }}
-tr.empty, tr.quarantine_only, tr.missing_manifest {{ background: #fff3cd; }}
+tr.empty, tr.quarantine_only, tr.missing_manifest, tr.bad_manifest {{ background: #fff3cd; }}
 </style></head>
 <body>
 <h1>{_cell(title)}</h1>

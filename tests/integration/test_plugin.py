@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from newslake.lake import QUARANTINE_SCHEMA, SCHEMA_VERSION, records_to_table, write_partition
 from newslake.status import (
+    STATE_BAD_MANIFEST,
     STATE_EMPTY,
     STATE_MISSING_MANIFEST,
     STATE_OK,
@@ -156,6 +157,14 @@ def test_quarantine_from_a_later_failed_run_is_told_apart(lake):
         3,
         1,
     )
+
+
+def test_a_corrupt_manifest_is_flagged_and_the_rest_still_shows(lake):
+    store, _ = lake
+    store.put("articles/source=demo/dt=2026-11-17/_SUCCESS", b"{not json")
+    parts = _by_key(collect_status(store))
+    assert parts[("demo", "2026-11-17")].state == STATE_BAD_MANIFEST
+    assert parts[("demo", "2026-11-16")].state == STATE_OK
 
 
 def test_status_of_an_empty_lake(local_store):
