@@ -96,6 +96,14 @@ def check_ports_free(ports: SeaweedPorts, host: str = HOST) -> None:
         raise SeaweedError(f"cannot start SeaweedFS: port(s) already in use on {host}: {', '.join(taken)}")
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGTERM us when the parent thread dies (PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+
+
 def healthy(s3_port: int, host: str = HOST, timeout: float = 2.0) -> bool:
     """True if the S3 gateway answers GET /healthz with 200."""
     try:
@@ -188,7 +196,12 @@ class SeaweedServer:
         ]
 
     def start(self, *, detach: bool = False) -> SeaweedServer:
-        """Start weed and wait until S3 answers /healthz and the bucket accepts a PUT."""
+        """Start weed and wait until S3 answers /healthz and the bucket accepts a PUT.
+
+        Attached (default): on Linux weed gets SIGTERM if the starting thread dies, so call start()
+        from a thread that lives as long as the server. detach=True: weed keeps running on its own
+        (the CLI's `start`), stop it by pid.
+        """
         if self.process is not None:
             raise SeaweedError("server already started")
         check_ports_free(self.ports)
@@ -204,6 +217,8 @@ class SeaweedServer:
                 stderr=subprocess.STDOUT,
                 # Own session: a Ctrl-C in the parent's terminal must not kill the store mid-write.
                 start_new_session=detach,
+                # Attached servers (tests, benches) must not outlive a parent that was killed outright.
+                preexec_fn=None if detach or not sys.platform.startswith("linux") else _die_with_parent,
             )
         try:
             self._wait_ready()
@@ -280,7 +295,8 @@ class SeaweedServer:
             process.wait()
 
     def __enter__(self) -> SeaweedServer:
-        return self.start()
+        # `with server.start():` and `with server:` both work.
+        return self if self.process is not None else self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()

@@ -215,3 +215,44 @@ def test_every_port_flag_of_weed_mini_is_pinned_or_disabled(s3_server) -> None:
     opt_in = {"webdav.port", "s3.port.https", "filer.port.public", "volume.port.public", "debug.port",
               "s3.debug.port", "metricsPort", "s3.metricsPort"}  # fmt: skip
     assert port_flags - given - opt_in == set()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_attached_server_dies_with_a_killed_parent(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from fixtures_s3 import TEST_PORTS
+
+    offset = 50  # outside the fixture's 100-step port plans
+    ports = {f"{name}_port": port + offset for name, port in TEST_PORTS.named().items()}
+    kwargs = ", ".join(f"{k}={v}" for k, v in ports.items())
+    script = (
+        "import sys, time\n"
+        "from newslake.seaweed import SeaweedServer\n"
+        f"s = SeaweedServer({str(tmp_path)!r}, {kwargs}, access_key='k1', secret_key='s1', bucket='orphan-test')\n"
+        "s.start()\n"
+        "print(s.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        weed_pid = int(parent.stdout.readline())
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 40
+    while os.path.exists(f"/proc/{weed_pid}") and time.monotonic() < deadline:
+        with open(f"/proc/{weed_pid}/stat") as fh:
+            if fh.read().split()[2] == "Z":  # reaped by init soon; already dead
+                break
+        time.sleep(0.2)
+    alive = os.path.exists(f"/proc/{weed_pid}")
+    if alive:
+        with open(f"/proc/{weed_pid}/stat") as fh:
+            alive = fh.read().split()[2] != "Z"
+    if alive:
+        os.kill(weed_pid, signal.SIGKILL)
+    assert not alive, "weed outlived its killed parent"
