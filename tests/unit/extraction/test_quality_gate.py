@@ -69,6 +69,7 @@ class PageResult:
     """What the gate found on one page."""
 
     name: str
+    language: str
     body: PageScore
     fields: dict[str, bool]
     problems: list[str] = field(default_factory=list)
@@ -114,7 +115,7 @@ def _judge(name: str, expected: dict, article: Article | None, error: str | None
         problems.append("body empty")
     elif body.precision < 0.98 or body.recall < 0.98:
         problems.append(f"body P={body.precision:.3f} R={body.recall:.3f} ({article.extraction_method})")
-    return PageResult(name, body, fields, problems)
+    return PageResult(name, expected["language"], body, fields, problems)
 
 
 @dataclass
@@ -125,6 +126,12 @@ class GateRun:
     pages: list[PageResult]
     seconds: float
 
+    def by_language(self) -> dict[str, list[PageResult]]:
+        groups: dict[str, list[PageResult]] = {}
+        for page in self.pages:
+            groups.setdefault(page.language, []).append(page)
+        return groups
+
     def table(self, floors: dict[str, float]) -> str:
         lines = [f"extraction quality gate: {len(self.pages)} pages, {len(self.pages) / self.seconds:.1f} pages/s",
                  f"{'metric':<16}{'value':>8}{'floor':>8}"]
@@ -133,6 +140,11 @@ class GateRun:
             mark = "" if floor is None or value >= floor else "  BELOW FLOOR"
             shown = f"{floor:.3f}" if floor is not None else "-"
             lines.append(f"{name:<16}{value:>8.3f}{shown:>8}{mark}")
+        lines.append("by language: pages, body F1, " + ", ".join(FIELD_METRICS))
+        for language, pages in sorted(self.by_language().items()):
+            body = aggregate(p.body for p in pages)
+            accuracies = " ".join(f"{sum(p.fields[m] for p in pages) / len(pages):.2f}" for m in FIELD_METRICS)
+            lines.append(f"  {language:<4}{len(pages):>4}  {body.f1:.3f}  {accuracies}")
         worst = sorted((p for p in self.pages if p.problems), key=lambda p: p.badness, reverse=True)[:10]
         if worst:
             lines.append("worst pages:")
