@@ -233,3 +233,20 @@ def test_list_partitions(local_store) -> None:
     ]
     assert list_partitions(local_store, "articles", "b") == [("b", date(2026, 3, 2))]
     assert list_partitions(local_store, "quarantine") == [("c", date(2026, 3, 1))]
+
+
+def test_parquet_layout_is_what_spark_and_hive_readers_expect() -> None:
+    data = parquet_bytes(records_to_table([make_row(1)]))
+    parquet_file = pq.ParquetFile(pa.BufferReader(data))
+    columns = {
+        parquet_file.schema.column(i).path: parquet_file.schema.column(i)
+        for i in range(len(parquet_file.schema))
+    }
+    for name in ("published_at", "modified_at", "fetched_at"):
+        # Spark cannot read nanoseconds; INT96 or unadjusted times would lose the UTC instant.
+        assert columns[name].physical_type == "INT64"
+        assert "isAdjustedToUTC=true" in str(columns[name].logical_type)
+        assert "timeUnit=microseconds" in str(columns[name].logical_type)
+    assert "authors.list.element" in columns and "tags.list.element" in columns  # 3-level lists
+    metadata = parquet_file.metadata.metadata
+    assert metadata[b"newslake.schema_version"] == str(SCHEMA_VERSION).encode()
