@@ -256,3 +256,38 @@ def test_attached_server_dies_with_a_killed_parent(tmp_path) -> None:
     if alive:
         os.kill(weed_pid, signal.SIGKILL)
     assert not alive, "weed outlived its killed parent"
+
+
+def test_cli_start_status_stop(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from fixtures_s3 import TEST_PORTS
+
+    offset = 60  # outside the fixture's 100-step port plans
+    ports = [
+        "--s3-port", str(TEST_PORTS.s3 + offset), "--master-port", str(TEST_PORTS.master + offset),
+        "--volume-port", str(TEST_PORTS.volume + offset), "--filer-port", str(TEST_PORTS.filer + offset),
+        "--admin-port", str(TEST_PORTS.admin + offset),
+    ]  # fmt: skip
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="cli-key", AWS_SECRET_ACCESS_KEY="cli-secret")
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "newslake.seaweed", *args, "--dir", str(tmp_path), *ports]
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+
+    started = cli("start")
+    try:
+        assert started.returncode == 0, started.stderr
+        pid = int((tmp_path / "weed.pid").read_text())
+        status = cli("status")
+        assert status.returncode == 0 and "healthy=True" in status.stdout
+        assert "cli-secret" not in started.stdout + status.stdout
+        again = cli("start")
+        assert again.returncode == 0 and "already running" in again.stdout
+    finally:
+        stopped = cli("stop")
+    assert stopped.returncode == 0
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    assert cli("status").returncode == 1
+    assert not (tmp_path / "weed.pid").exists()
