@@ -6,6 +6,7 @@ parsing this file stays fast and free of heavy libraries.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
@@ -61,7 +62,7 @@ def build_dag(source: SourceConfig) -> DAG:
         default_args={
             "owner": source.owner,
             "retries": 2,
-            "retry_delay": timedelta(seconds=30),
+            "retry_delay": timedelta(seconds=float(os.environ.get("NEWSLAKE_RETRY_DELAY_SECONDS", "30"))),
             "retry_exponential_backoff": True,
             "max_retry_delay": timedelta(minutes=10),
             "execution_timeout": timedelta(hours=2),
