@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from newslake.lake import QUARANTINE_SCHEMA, records_to_table, write_partition
-from newslake.storage import LocalStore, open_store
+from newslake.storage import LocalStore
 from newslake.urls import article_id
 
 pytestmark = pytest.mark.integration
@@ -173,18 +173,3 @@ def test_pyarrow_dataset_straight_from_s3(s3_server, s3_store, s3_settings) -> N
 def test_local_lake_has_no_stray_files_in_partitions(lake_dir: Path) -> None:
     names = {p.name for p in (lake_dir / "articles").rglob("*") if p.is_file()}
     assert names == {"part-0.parquet", "_SUCCESS"}
-
-
-def test_open_store_round_trip_with_settings_from_env(s3_server, s3_settings) -> None:
-    from newslake.storage import StorageSettings
-
-    env = {
-        "NEWSLAKE_S3_ENDPOINT_URL": s3_server.endpoint_url,
-        "AWS_ACCESS_KEY_ID": s3_settings.access_key,
-        "AWS_SECRET_ACCESS_KEY": s3_settings.secret_key,
-        "NEWSLAKE_BUCKET": s3_settings.bucket,
-        "NEWSLAKE_PREFIX": s3_settings.prefix,
-    }
-    store = open_store(StorageSettings.from_env(env))
-    store.put("hello.txt", b"hi")
-    assert open_store(s3_settings).get("hello.txt") == b"hi"

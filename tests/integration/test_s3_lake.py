@@ -50,6 +50,21 @@ def test_list_pages_past_one_thousand_keys(s3_store) -> None:
     assert s3_store.list("many/") == keys
 
 
+def test_open_store_round_trip_with_settings_from_env(s3_server, s3_settings) -> None:
+    from newslake.storage import StorageSettings
+
+    env = {
+        "NEWSLAKE_S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": s3_settings.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3_settings.secret_key,
+        "NEWSLAKE_BUCKET": s3_settings.bucket,
+        "NEWSLAKE_PREFIX": s3_settings.prefix,
+    }
+    store = open_store(StorageSettings.from_env(env))
+    store.put("hello.txt", b"hi")
+    assert open_store(s3_settings).get("hello.txt") == b"hi"
+
+
 def test_wrong_secret_is_rejected(s3_server, s3_settings) -> None:
     from dataclasses import replace
 
