@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from newslake.article import Article, Hints
 from newslake.extraction import extract_article
-from newslake.extraction.scoring import PageScore, aggregate, page_scores
+from newslake.extraction.scoring import PageScore, aggregate, page_scores, words
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "extraction"
 PAGES = CORPUS / "pages"
@@ -223,6 +223,43 @@ def test_corpus_is_complete_and_varied():
         if e["dateline"]:
             # the body is labelled without its dateline
             assert not e["body"].startswith(e["dateline"]), name
+
+
+def _page_text_runs(raw: bytes) -> tuple[str, str]:
+    """Visible text of a page as \\w+ runs, with text nodes joined by spaces and joined directly."""
+    from lxml import html as lxml_html
+
+    match = re.search(rb"charset=[\"']?([\w-]+)", raw[:2048])
+    text = raw.decode(match.group(1).decode() if match else "utf-8")
+    tree = lxml_html.document_fromstring(text)
+    for bad in tree.xpath("//script|//style|//noscript|//head"):
+        bad.drop_tree()
+    nodes = list(tree.itertext())
+    return " ".join(words(" ".join(nodes))), " ".join(words("".join(nodes)))
+
+
+def test_labels_are_visible_on_their_pages():
+    # independent of the generator: every labelled paragraph, the title, the dateline and each author
+    # must be readable on the page itself, otherwise the label asks for text no extractor could find
+    for name, e in _load_expected().items():
+        spaced, joined = _page_text_runs((PAGES / f"{name}.html").read_bytes())
+        raw_text = (PAGES / f"{name}.html").read_bytes()
+        for para in e["body"].split("\n"):
+            run = " ".join(words(para))
+            assert run in spaced or run in joined, (name, para[:60])
+        assert " ".join(words(e["title"])) in spaced, name
+        if e["dateline"]:
+            assert " ".join(words(e["dateline"])) + " " + " ".join(words(e["body"]))[:40] in spaced, name
+        for author in e["authors"]:
+            run = " ".join(words(author))
+            assert run in spaced or author.encode() in raw_text or _in_cp1251(author, raw_text), (name, author)
+
+
+def _in_cp1251(text: str, raw: bytes) -> bool:
+    try:
+        return text.encode("cp1251") in raw
+    except UnicodeEncodeError:
+        return False
 
 
 def test_pages_match_their_specs():
