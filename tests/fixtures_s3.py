@@ -37,8 +37,8 @@ TEST_PORTS = SeaweedPorts(
     volume_grpc=28181,
     filer=18988,
     filer_grpc=28988,
-    admin=23746,
-    admin_grpc=23747,
+    admin=18746,
+    admin_grpc=28746,
 )
 # Several test sessions may share a machine: shift the whole plan by a step of 100 until it is free.
 PORT_OFFSETS = (0, 100, 200, 300, 400)

@@ -27,7 +27,10 @@ class SeaweedError(RuntimeError):
 
 @dataclass(frozen=True)
 class SeaweedPorts:
-    """Every TCP port `weed mini` listens on; none may be left to weed, which silently moves to a free one."""
+    """Every TCP port `weed mini` listens on; none may be left to weed, which silently moves to a free one.
+
+    gRPC ports follow weed's own convention (HTTP port + 10000): some weed clients derive them that way.
+    """
 
     s3: int = 8333
     s3_grpc: int = 18333
@@ -37,8 +40,10 @@ class SeaweedPorts:
     volume_grpc: int = 18081
     filer: int = 8888
     filer_grpc: int = 18888
-    admin: int = 23646
-    admin_grpc: int = 23647  # weed's default (admin + 10000) falls in Linux's ephemeral range
+    # weed's built-in worker dials admin + 10000 whatever -admin.port.grpc says, so keep that offset,
+    # and keep admin low enough that its grpc port stays below Linux's ephemeral range (32768+).
+    admin: int = 19646
+    admin_grpc: int = 29646
 
     def named(self) -> dict[str, int]:
         """Port name -> number."""
@@ -124,7 +129,7 @@ class SeaweedServer:
         master_port: int = 9333,
         volume_port: int = 8081,
         filer_port: int = 8888,
-        admin_port: int = 23646,
+        admin_port: int = 19646,
         s3_grpc_port: int | None = None,
         master_grpc_port: int | None = None,
         volume_grpc_port: int | None = None,
@@ -148,7 +153,7 @@ class SeaweedServer:
             filer=filer_port,
             filer_grpc=filer_grpc_port or filer_port + 10000,
             admin=admin_port,
-            admin_grpc=admin_grpc_port or admin_port + 1,
+            admin_grpc=admin_grpc_port or admin_port + 10000,
         )
         if 8080 in self.ports.named().values():
             raise SeaweedError("port 8080 is reserved for the Airflow UI; pick another SeaweedFS port")
