@@ -16,6 +16,8 @@ _AGENCY_TAIL_RE = re.compile(
 )
 # an editor's or desk's initials after the name: 'Jane Doe, NL'
 _INITIALS_TAIL_RE = re.compile(r",\s*[A-Z]{2,5}\.?$")
+# one capitalised word after the last comma of a name line is the agency: 'Айгерим Сапарова, АгроИнфо'
+_AGENCY_WORD_TAIL_RE = re.compile(r"(?<=\w),\s*[A-ZА-ЯЁ][\w.\-]*$")
 _ROLE_RE = re.compile(
     r"\b(?:reporter|editor|correspondent|staff|writer|contributor|columnist|journalist|producer|"
     r"photographer|contributing|associated press|news desk|newsroom|editorial|team|"
@@ -99,21 +101,30 @@ def _byline(paragraph: str, *, at_end: bool, site_names: tuple[str, ...]) -> lis
     # a sentence ends with a full stop; a name does not (unless it ends with an initial)
     if at_end and len(text) <= 60 and not text.endswith(("?", "!", ":")) and not re.search(r"\w{2}\.$", text):
         # a name alone on the last line; a sentence would have lowercase words
+        text = _AGENCY_WORD_TAIL_RE.sub("", _INITIALS_TAIL_RE.sub("", text.strip(" .")))
         names = normalise_authors(text, site_names=site_names, min_tokens=2)
-        parts = [p for p in _SPLIT_RE.split(_INITIALS_TAIL_RE.sub("", text.strip(" ."))) if p]
+        parts = [p for p in _SPLIT_RE.split(text) if p]
         if names and len(names) == len(parts):
             return names
     return []
 
 
 def byline_from_paragraphs(
-    paragraphs: list[str], *, site_names: tuple[str, ...] = ()
+    paragraphs: list[str], *, site_names: tuple[str, ...] = (), after_heading: bool = False
 ) -> tuple[list[str], int | None]:
-    """Authors from a byline paragraph at the start or end, and the index of that paragraph."""
+    """Authors from a byline paragraph at the start or end, and the index of that paragraph.
+
+    A name alone counts at the start only right under the headline or when several names are
+    joined ('A and B'): a lone capitalised phrase there is more often a section label.
+    """
     if not paragraphs:
         return [], None
     for index in range(min(2, len(paragraphs))):
         names = _byline(paragraphs[index], at_end=False, site_names=site_names)
+        if not names and index == 0 and len(paragraphs) > 1:
+            names = _byline(paragraphs[0], at_end=True, site_names=site_names)
+            if not (after_heading or len(names) > 1):
+                names = []
         if names:
             return names, index
     if len(paragraphs) > 1:

@@ -12,6 +12,7 @@ _SKIP_TAGS = frozenset("script style noscript template svg button form iframe na
 
 
 _TABLE_ROW_RE = re.compile(r"^\|.*\|$")
+_WORD_RE = re.compile(r"\w")
 _LAYOUT_CELL_BLOCKS = frozenset("p div ul ol h1 h2 h3 h4 h5 h6 blockquote table form".split())
 _TABLE_PARTS = frozenset("table tbody thead tfoot tr td th".split())
 
@@ -24,8 +25,8 @@ def paragraphs_of(text: str | None) -> list[str]:
     in_table = False
     for line in text.split("\n"):
         line = " ".join(line.split())
-        if not line:
-            in_table = False
+        if not _WORD_RE.search(line):  # separators like '|' or '•' left between menu links
+            in_table = in_table and _TABLE_ROW_RE.match(line) is not None  # a table's header rule
             continue
         if _TABLE_ROW_RE.match(line):
             row = " ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
@@ -43,17 +44,22 @@ def paragraphs_of(text: str | None) -> list[str]:
 
 
 def _is_layout_table(table) -> bool:
-    words = 0
-    blocks = 0
-    for cell in table.iter("td", "th"):
-        text = " ".join("".join(cell.itertext()).split())
-        cell_words = text.count(" ") + 1 if text else 0
-        words += cell_words
-        if cell_words > 60:
-            return True
-        blocks += sum(1 for child in cell if isinstance(child.tag, str) and child.tag in _LAYOUT_CELL_BLOCKS)
-    nested = any(True for _ in table.iterdescendants("table"))
-    return nested or (blocks >= 3 and words > 80)
+    """A grid of short plain cells is data; one column, block content or long cells mean layout."""
+    if any(True for _ in table.iterdescendants("table")):
+        return True
+    widest = 0
+    for row in table.iter("tr"):
+        cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        widest = max(widest, len(cells))
+        for cell in cells:
+            if sum(1 for _ in cell.iter("br")) >= 2:
+                return True
+            if any(isinstance(child.tag, str) and child.tag in _LAYOUT_CELL_BLOCKS for child in cell.iter()):
+                return True
+            text = " ".join("".join(cell.itertext()).split())
+            if text.count(" ") >= 40:
+                return True
+    return widest <= 1
 
 
 def unwrap_layout_tables(tree) -> int:
@@ -125,6 +131,21 @@ def trafilatura_paragraphs(tree, url: str | None, *, fast: bool = False, precisi
 
 _SHORTCODE_RE = re.compile(r"\[/?[a-z_][\w-]*(?:\s[^\]]*)?\]")
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…|\[&hellip;\]|\[…\]|&hellip;|read more:?)\s*$", re.IGNORECASE)
+
+
+# Below this many words the fast pass probably missed the story, so the full cascade
+# (readability/justext comparison, recall retries) is worth its cost.
+SHORT_EXTRACTION_WORDS = 60
+
+
+def main_text_paragraphs(tree, url: str | None) -> list[str]:
+    """trafilatura's fast pass, and its full cascade only when the fast pass found almost nothing."""
+    fast = trafilatura_paragraphs(tree, url, fast=True)
+    fast_words = sum(len(p.split()) for p in fast)
+    if fast_words >= SHORT_EXTRACTION_WORDS:
+        return fast
+    full = trafilatura_paragraphs(tree, url)
+    return full if sum(len(p.split()) for p in full) > fast_words else fast
 
 
 def jsonld_body_paragraphs(body: str | None) -> list[str]:

@@ -14,8 +14,8 @@ from .body import (
     element_paragraphs,
     is_truncated,
     jsonld_body_paragraphs,
+    main_text_paragraphs,
     reconcile_with_jsonld,
-    trafilatura_paragraphs,
     unwrap_layout_tables,
 )
 from .dateline import parse_dateline
@@ -127,7 +127,7 @@ def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, s
                   lead: list[str]) -> None:
     h1_nodes = tree.xpath("//h1")
     h1 = _node_text(h1_nodes[0]) if h1_nodes else None
-    headings = frozenset(_squash(t) for t in [*lead[:4], *(_node_text(n) for n in tree.iter("h1", "h2", "h3"))]
+    headings = frozenset(_squash(t) for t in [*lead[:15], *(_node_text(n) for n in tree.iter("h1", "h2", "h3"))]
                          if 0 < len(t) < 300)
     site_names = _site_names(meta)
     candidates: list[tuple[str | None, str]] = [(sel.title, "selector")]
@@ -222,7 +222,7 @@ def _choose_body(article: Article, tree, url: str, meta: PageMeta, sel: Selector
             article.extraction_method = "selector"
             return paragraphs
     unwrap_layout_tables(tree)
-    paragraphs = trafilatura_paragraphs(tree, url)
+    paragraphs = main_text_paragraphs(tree, url)
     method = "trafilatura"
     if meta.jsonld and meta.jsonld.body:
         ld = jsonld_body_paragraphs(meta.jsonld.body)
@@ -248,6 +248,7 @@ def _same_text(a: str, b: str) -> bool:
 
 _FURNITURE_RE = re.compile(
     r"^(?:©|\(c\)|copyright\b)|all rights reserved|все права защищены|reproduction of (?:materials|content)"
+    r"|подпишитесь на|sign up for|subscribe to our|newsletter|рассылк"
     r"|перепечатка|при (?:использовании|цитировании) материалов|^(?:share|follow us|subscribe|advertisement"
     r"|реклама|поделиться)\b",
     re.IGNORECASE,
@@ -258,29 +259,39 @@ def _is_furniture(paragraph: str) -> bool:
     return len(paragraph.split()) <= 40 and bool(_FURNITURE_RE.search(paragraph))
 
 
-def _drop_heading(paragraphs: list[str], title: str | None) -> list[str]:
-    """Drop the headline and any short kicker lines above it (section name, label)."""
+def _drop_heading(paragraphs: list[str], title: str | None) -> tuple[list[str], bool]:
+    """Drop the headline and the short lines above it (menu items, section label); True if found."""
     if not title:
-        return paragraphs
-    for index, paragraph in enumerate(paragraphs[:4]):
+        return paragraphs, False
+    for index, paragraph in enumerate(paragraphs[:15]):
         if _same_text(paragraph, title):
             if all(len(p.split()) <= 8 for p in paragraphs[:index]):
-                return paragraphs[index + 1:]
+                return paragraphs[index + 1:], True
             break
-    return paragraphs
+    return paragraphs, False
+
+
+def _is_trailing_junk(paragraph: str) -> bool:
+    """A short label left at the end (menu link, button): no sentence, not a person's name."""
+    words = paragraph.split()
+    if len(words) > 3 or paragraph.rstrip().endswith((".", "!", "?", "…", "\"", "”", "»")):
+        return False
+    return not normalise_authors(paragraph, min_tokens=2)
 
 
 def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    paragraphs = _drop_heading(paragraphs, article.title)
-    while paragraphs and _is_furniture(paragraphs[-1]):
+    paragraphs, after_heading = _drop_heading(paragraphs, article.title)
+    while paragraphs and (_is_furniture(paragraphs[-1]) or _is_trailing_junk(paragraphs[-1])):
         paragraphs = paragraphs[:-1]
     while paragraphs and _is_furniture(paragraphs[0]):
         paragraphs = paragraphs[1:]
     byline_authors: list[str] = []
-    names, index = byline_from_paragraphs(paragraphs, site_names=site_names)
+    names, index = byline_from_paragraphs(paragraphs, site_names=site_names, after_heading=after_heading)
     if names and index is not None:
         byline_authors = names
         paragraphs = paragraphs[:index] + paragraphs[index + 1:]
+        while paragraphs and (_is_furniture(paragraphs[-1]) or _is_trailing_junk(paragraphs[-1])):
+            paragraphs = paragraphs[:-1]
     if paragraphs:
         dateline = parse_dateline(paragraphs[0])
         if dateline:
@@ -300,6 +311,7 @@ def _choose_authors(article: Article, meta: PageMeta, sel: SelectorResult, bylin
         candidates.append((meta.all(key), _source_of_key(key)))
     candidates.append((meta.itemprops.get("author", []), "meta"))
     candidates.append((byline, "text"))
+    candidates.append((meta.byline_elements, "html"))
     for values, how in candidates:
         names = normalise_authors(values, site_names=site_names)
         if names:

@@ -14,6 +14,13 @@ _NOT_PAGE_TYPES = frozenset({"ImageObject", "Person", "Organization", "NewsMedia
                              "BreadcrumbList", "ListItem", "SiteNavigationElement", "Brand", "Place"})
 
 
+_BYLINE_XPATH = (
+    "//body//*[@rel='author' or contains(@class,'byline') or contains(@class,'author') "
+    "or contains(@id,'byline') or contains(@class,'Byline') or contains(@class,'Author')]"
+    "[not(ancestor::*[contains(@class,'comment')])]"
+)
+
+
 @dataclass
 class JsonLdArticle:
     """The fields newslake reads from the best schema.org article object on the page."""
@@ -43,6 +50,7 @@ class PageMeta:
     html_lang: str | None = None
     title_tag: str | None = None
     itemprops: dict[str, list[str]] = field(default_factory=dict)
+    byline_elements: list[str] = field(default_factory=list)  # short texts of author/byline-classed elements
 
     def first(self, *keys: str) -> tuple[str | None, str | None]:
         """First non-empty meta value among keys, with the key that gave it."""
@@ -215,6 +223,12 @@ def read_metadata(tree, url: str) -> PageMeta:
     title = next(tree.iter("title"), None)
     if title is not None:
         page.title_tag = _text(title) or None
+    for node in tree.xpath(_BYLINE_XPATH):
+        text = _text(node)
+        if 0 < len(text) <= 80:
+            page.byline_elements.append(text)
+        if len(page.byline_elements) >= 3:
+            break
     for node in tree.xpath("//*[@itemprop]"):
         prop = node.get("itemprop").strip()
         if prop not in ("datePublished", "dateModified", "headline", "author", "dateCreated"):
