@@ -101,6 +101,32 @@ def check_ports_free(ports: SeaweedPorts, host: str = HOST) -> None:
         raise SeaweedError(f"cannot start SeaweedFS: port(s) already in use on {host}: {', '.join(taken)}")
 
 
+def listening_ports(pid: int) -> set[int] | None:
+    """TCP ports the process listens on, read from /proc; None where /proc is not available."""
+    fd_dir = Path(f"/proc/{pid}/fd")
+    if not fd_dir.is_dir():
+        return None
+    inodes = set()
+    for fd in fd_dir.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:  # 0A = LISTEN
+                ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def _die_with_parent() -> None:
     """In the child before exec: ask Linux to SIGTERM us when the parent thread dies (PR_SET_PDEATHSIG)."""
     import ctypes
@@ -248,13 +274,27 @@ class SeaweedServer:
             try:
                 client.put_object(Bucket=self.bucket, Key=PROBE_KEY, Body=b"ok")
                 client.delete_object(Bucket=self.bucket, Key=PROBE_KEY)
-                return
             except Exception as exc:  # bucket creation and volume growth race the first PUT
                 last_error = exc
                 time.sleep(0.3)
+                continue
+            self._check_own_ports()
+            return
         raise SeaweedError(
             f"bucket {self.bucket!r} did not accept a PUT in time: {last_error}; see {self.log_path}"
         )
+
+    def _check_own_ports(self) -> None:
+        """Fail if weed listens anywhere off-plan: a port grabbed between our check and its bind moves it."""
+        ports = listening_ports(self.process.pid) if self.process else None
+        if ports is None:
+            return
+        planned = set(self.ports.named().values())
+        if self.ports.s3 not in ports or ports - planned:
+            raise SeaweedError(
+                f"weed is not on its planned ports (another process took one during startup): "
+                f"listening on {sorted(ports)}, planned {sorted(planned)}"
+            )
 
     def _raise_if_exited(self) -> None:
         if self.process is not None and self.process.poll() is not None:

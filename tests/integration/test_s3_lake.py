@@ -6,7 +6,14 @@ import os
 from datetime import date
 
 import pytest
-from newslake.seaweed import SeaweedError, SeaweedPorts, SeaweedServer, check_ports_free, port_in_use
+from newslake.seaweed import (
+    SeaweedError,
+    SeaweedPorts,
+    SeaweedServer,
+    check_ports_free,
+    listening_ports,
+    port_in_use,
+)
 from newslake.storage import ObjectNotFound, ObjectStore, open_store
 
 pytestmark = pytest.mark.integration
@@ -188,30 +195,9 @@ def test_replacing_a_partition_readers_see_old_or_new_never_a_mix(s3_settings) -
     assert read_partition(reader_store, "articles", "demo", "2026-03-14").equals(new)
 
 
-def _listening_ports(pid: int) -> set[int]:
-    """TCP ports a process listens on, from /proc (Linux)."""
-    from pathlib import Path
-
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            cols = line.split()
-            if cols[3] == "0A" and cols[9] in inodes:  # 0A = LISTEN
-                ports.add(int(cols[1].rsplit(":", 1)[1], 16))
-    return ports
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux /proc")
 def test_weed_listens_only_on_the_pinned_ports(s3_server) -> None:
-    assert _listening_ports(s3_server.pid) == set(s3_server.ports.named().values())
+    assert listening_ports(s3_server.pid) == set(s3_server.ports.named().values())
 
 
 def test_every_port_flag_of_weed_mini_is_pinned_or_disabled(s3_server) -> None:
@@ -306,3 +292,17 @@ def test_cli_start_status_stop(tmp_path) -> None:
     assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
     assert cli("status").returncode == 1
     assert not (tmp_path / "weed.pid").exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux /proc")
+def test_a_server_that_moved_off_its_plan_is_detected(s3_server) -> None:
+    from dataclasses import replace
+
+    real = s3_server.ports
+    s3_server.ports = replace(real, volume=real.volume + 1)  # as if weed had hopped to the next port
+    try:
+        with pytest.raises(SeaweedError, match="planned"):
+            s3_server._check_own_ports()
+    finally:
+        s3_server.ports = real
+    s3_server._check_own_ports()
