@@ -14,7 +14,7 @@ Modes (query parameters in brackets):
   truncated          Content-Length larger than the bytes sent, then close
   big                a streamed HTML response of [mb=50] megabytes (no Content-Length unless length=1)
   gzip-bomb          ~1 MB of gzip inflating to [gb=1] gigabytes, Content-Encoding: gzip
-  br-bomb            a few KB of brotli inflating to 1 GB, Content-Encoding: br
+  br-bomb            a few KB of brotli inflating to [gb=1] gigabytes, Content-Encoding: br
   redirect-loop      302 back to itself (a -> b -> a)
   redirect-offsite   302 to [to=http://offsite.invalid/] (another domain)
   redirect-to        302 to [to=...] (e.g. a 127.0.0.1 address)
@@ -206,11 +206,14 @@ def _dispatch(handler, mode: str, key: str, query: dict, n: int, base: str, path
     if mode == "br-bomb":
         import brotli
 
+        megabytes = int(float(_param(query, "gb", "1")) * 1024)
         state, lock = _state(handler)
         with lock:
-            if "br_bomb" not in state:
-                state["br_bomb"] = brotli.compress(bytes(1 << 30), quality=5)
-        return _send(handler, 200, state["br_bomb"], {"Content-Encoding": "br"})
+            if ("br_bomb", megabytes) not in state:
+                compressor, zeros = brotli.Compressor(quality=1), bytes(1 << 20)
+                parts = [compressor.process(zeros) for _ in range(megabytes)] + [compressor.finish()]
+                state[("br_bomb", megabytes)] = b"".join(parts)
+        return _send(handler, 200, state[("br_bomb", megabytes)], {"Content-Encoding": "br"})
     if mode == "redirect-loop":
         other = "b" if path.endswith("/a") else "a"
         return _send(handler, 302, "", {"Location": f"{PREFIX}redirect-loop/{key}/{other}"})

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import LocationParseError, SSLError
+from urllib3.exceptions import LocationParseError, ProtocolError, SSLError
 
 from newslake.config import SourceConfig
 from newslake.fetching.addresses import PrivateAddressError, check_host_resolves_public, guarded_pool_classes
@@ -304,8 +304,7 @@ class Fetcher:
         try:
             manager = self._manager(parts)
             with self._pacer.slot(parts.hostname.lower(), delay):
-                raw = manager.urlopen("GET", url, headers=headers, redirect=False, retries=False,
-                                      preload_content=False, decode_content=False, timeout=self._timeout)
+                raw = self._open(manager, url, headers)
                 complete = False
                 try:
                     status = raw.status
@@ -340,6 +339,19 @@ class Fetcher:
             return _Response(url, error=f"corrupt compressed body: {exc}", retryable=True)
         except (Urllib3Error, OSError) as exc:
             return _Response(url, error=f"{type(exc).__name__}: {exc}", retryable=True)
+
+    def _open(self, manager: urllib3.PoolManager, url: str, headers: dict[str, str]):
+        """urlopen without urllib3's own retries, except one immediate retry when a pooled connection was stale."""
+        for fresh in (False, True):
+            try:
+                return manager.urlopen("GET", url, headers=headers, redirect=False, retries=False,
+                                       preload_content=False, decode_content=False, timeout=self._timeout)
+            except ProtocolError:
+                # The server closed a kept-alive connection before answering (it may not send
+                # "Connection: close"); that is not a failed attempt, so try once on a new connection.
+                if fresh:
+                    raise
+        raise AssertionError("unreachable")
 
     def _read_body(self, raw, headers: dict[str, str], cap: int, *, truncate: bool) -> bytes:
         decoder = CappedDecoder(headers.get("content-encoding"), cap)
