@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 _PREFIX_RE = re.compile(
@@ -81,6 +82,8 @@ def normalise_authors(
     for value in values:
         if not value or not isinstance(value, str) or value.strip().lower().startswith("http"):
             continue
+        if "&" in value:
+            value = html.unescape(value)
         value = _INITIALS_TAIL_RE.sub("", _PREFIX_RE.sub("", " ".join(value.split())))
         for part in _SPLIT_RE.split(value):
             name = _clean_one(part)

@@ -123,6 +123,26 @@ def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, ho
     return title
 
 
+def _unescape(text: str) -> str:
+    """Decode entities a CMS escaped twice ('&amp;#8217;' arrives as '&#8217;')."""
+    if "&" in text and re.search(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", text):
+        import html
+
+        return html.unescape(text)
+    return text
+
+
+def _is_story_heading(h1: str, title: str, site_names: tuple[str, ...]) -> bool:
+    if h1 == title or len(h1.split()) < 3 or len(h1) > 300:
+        return False
+    if _squash(h1) in {_squash(s) for s in site_names}:
+        return False
+    # share a distinctive word with the metadata title, so a site banner in <h1> does not win
+    h1_words = {w for w in re.findall(r"\w{4,}", h1.lower())}
+    title_words = {w for w in re.findall(r"\w{4,}", title.lower())}
+    return len(h1_words & title_words) >= max(1, min(len(h1_words), len(title_words)) // 3)
+
+
 def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, sel: SelectorResult,
                   lead: list[str]) -> None:
     h1_nodes = tree.xpath("//h1")
@@ -139,11 +159,12 @@ def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, s
     candidates += [(hints.title if hints else None, "hints"), (meta.title_tag, "html"), (h1, "html")]
     for value, how in candidates:
         if value and value.strip():
-            title = " ".join(value.split())
+            title = _unescape(" ".join(value.split()))
             if how != "selector":
                 title = _strip_site_name(title, site_names, h1, urlsplit(article.url).hostname or "", headings)
-                # JSON-LD headlines are often cut at 110 characters; the page heading is whole
-                if h1 and len(h1) > len(title) and h1.startswith(title.rstrip(".… ")):
+                # metadata titles are often SEO variants or cut at 110 characters; the story's own
+                # heading is what readers see, when it is clearly the same story's headline
+                if h1 and how != "html" and _is_story_heading(h1, title, site_names):
                     title, how = h1, "html"
             article.title = title
             article.field_sources["title"] = how
@@ -357,7 +378,7 @@ def _fill(article: Article, meta: PageMeta, url: str) -> None:
     elif description:
         how = _source_of_key(key)
     if description:
-        article.description = " ".join(description.split())
+        article.description = _unescape(" ".join(description.split()))
         article.field_sources["description"] = how
     if meta.jsonld and meta.jsonld.section:
         article.section, article.field_sources["section"] = meta.jsonld.section, "jsonld"

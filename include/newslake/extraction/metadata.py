@@ -16,7 +16,8 @@ _NOT_PAGE_TYPES = frozenset({"ImageObject", "Person", "Organization", "NewsMedia
 
 _BYLINE_XPATH = (
     "//body//*[@rel='author' or contains(@class,'byline') or contains(@class,'author') "
-    "or contains(@id,'byline') or contains(@class,'Byline') or contains(@class,'Author')]"
+    "or contains(@id,'byline') or contains(@class,'Byline') or contains(@class,'Author') "
+    "or contains(@href,'/author/') or contains(@href,'/authors/')]"
     "[not(ancestor::*[contains(@class,'comment')])]"
 )
 
