@@ -20,7 +20,7 @@ def test_graph_with_author_reference_and_reportage_type():
          "author": {"@id": "#p1"}, "publisher": {"@id": "#org"}, "articleSection": "Courts",
          "keywords": ["media", "courts"], "inLanguage": "en"},
     ]}
-    article = extract_article(page(ld(graph)), URL)
+    article = extract_article(page(ld(graph), title="Court upholds fine on newspaper"), URL)
     assert article.title == "Court upholds fine on newspaper"
     assert article.field_sources["title"] == "jsonld"
     assert article.published_at == datetime(2024, 5, 14, 5, 30, tzinfo=UTC)

@@ -24,7 +24,7 @@ def test_opengraph_and_article_meta():
         '<meta property="article:tag" content="media"><meta property="article:tag" content="courts">'
         '<meta name="author" content="By Aigerim Sadykova and Marat Omarov">'
     )
-    article = extract_article(page(head), URL)
+    article = extract_article(page(head, title="Court upholds fine on newspaper"), URL)
     assert article.title == "Court upholds fine on newspaper"
     assert article.field_sources["title"] == "opengraph"
     assert article.description == "The publisher will appeal."
@@ -58,9 +58,24 @@ def test_other_meta_dates(head, expected):
 def test_parsely_author_and_dc_title():
     head = ('<meta name="parsely-author" content="Aigerim Sadykova">'
             '<meta name="dc.title" content="Court upholds fine on newspaper">')
-    article = extract_article(page(head), URL)
+    article = extract_article(page(head, title="Court upholds fine on newspaper"), URL)
     assert article.authors == ["Aigerim Sadykova"]
     assert article.title == "Court upholds fine on newspaper"
+    assert article.field_sources["title"] == "meta"
+
+
+def test_story_heading_beats_an_seo_title_but_a_site_banner_does_not():
+    head = '<meta property="og:title" content="Taraz court fine: publisher loses appeal (updated)">'
+    article = extract_article(page(head, title="Taraz court upholds fine on newspaper publisher"), URL)
+    assert (article.title, article.field_sources["title"]) == ("Taraz court upholds fine on newspaper publisher", "html")
+    article = extract_article(page(head, title="Steppe Courier Daily News"), URL)
+    assert article.title == "Taraz court fine: publisher loses appeal (updated)"
+
+
+def test_double_escaped_entities_are_decoded():
+    head = '<meta property="og:title" content="Court&amp;#8217;s ruling &amp;amp; the press">'
+    article = extract_article(page(head, title="Court’s ruling & the press"), URL)
+    assert article.title == "Court’s ruling & the press"
 
 
 def test_title_tag_site_suffix_removed_when_no_metadata_title():
