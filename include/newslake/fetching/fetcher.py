@@ -230,6 +230,8 @@ class Fetcher:
         while True:
             attempt += 1
             response = self._attempt(url, kind, extra_headers, delay)
+            if kind == "robots" and response.status in (401, 403):
+                response.retryable = False  # RFC 9309: an access-denied robots.txt means "crawl freely"
             if not response.retryable or attempt > self.config.max_retries:
                 return response, attempt
             retry_after = parse_retry_after(response.headers.get("retry-after"))
