@@ -24,13 +24,7 @@ from newslake.fetching.compression import BodyTooLarge, CappedDecoder, Unsupport
 from newslake.fetching.content import html_problem, is_gzip, media_type, xml_problem
 from newslake.fetching.politeness import HostPacer
 from newslake.fetching.result import FetchResult, FetchStats, Outcome
-from newslake.fetching.retry import (
-    BLOCKED_STATUSES,
-    GONE_STATUSES,
-    RETRY_STATUSES,
-    backoff_delay,
-    parse_retry_after,
-)
+from newslake.fetching.retry import RETRY_STATUSES, backoff_delay, parse_retry_after, status_outcome
 from newslake.fetching.robots import RobotsCache, RobotsRules, allow_all, parse_robots, unavailable
 
 log = logging.getLogger(__name__)
@@ -395,21 +389,10 @@ class Fetcher:
                 response.body, response.error = None, problem
                 return Outcome.NOT_HTML
             return Outcome.FETCHED
-        if status == 304:
-            return Outcome.NOT_MODIFIED
-        if status in GONE_STATUSES:
-            return Outcome.GONE
-        if status in BLOCKED_STATUSES:
-            response.error = response.error or f"HTTP {status} after retries"
-            return Outcome.BLOCKED
-        if status >= 500 or status in RETRY_STATUSES:
-            response.error = response.error or f"HTTP {status} after retries"
-            return Outcome.TRANSIENT_FAILED
-        if 400 <= status < 500:
-            response.error = response.error or f"HTTP {status}"
-            return Outcome.GONE
-        response.error = response.error or f"unexpected HTTP {status}"
-        return Outcome.TRANSIENT_FAILED
+        outcome = status_outcome(status)
+        if outcome is not Outcome.NOT_MODIFIED:
+            response.error = response.error or f"HTTP {status}" + (" after retries" if response.retryable else "")
+        return outcome
 
     def _result(self, url: str, response: _Response, outcome: Outcome, attempts: int, started: float) -> FetchResult:
         body = response.body if outcome is Outcome.FETCHED else None

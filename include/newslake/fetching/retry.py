@@ -6,6 +6,8 @@ import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from newslake.fetching.result import Outcome
+
 # Statuses worth another attempt; 403 is included because WAFs often answer 403 to bursts.
 RETRY_STATUSES = frozenset({403, 408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
@@ -38,3 +40,18 @@ def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random |
     ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
     rng = rng or random.Random()
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def status_outcome(status: int) -> Outcome:
+    """The outcome of a final non-2xx HTTP status (after any retries)."""
+    if status == 304:
+        return Outcome.NOT_MODIFIED
+    if status in GONE_STATUSES:
+        return Outcome.GONE
+    if status in BLOCKED_STATUSES:
+        return Outcome.BLOCKED
+    if status >= 500 or status in RETRY_STATUSES:
+        return Outcome.TRANSIENT_FAILED
+    if 400 <= status < 500:
+        return Outcome.GONE  # 400, 405, 414...: this URL will not work as asked; retrying will not help
+    return Outcome.TRANSIENT_FAILED  # 1xx or a 3xx without Location: broken server, maybe fixed later
