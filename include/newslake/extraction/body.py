@@ -214,12 +214,18 @@ def reconcile_with_jsonld(extracted: list[str], ld: list[str]) -> tuple[list[str
         if len(ld) == 1 and len(extracted) > 1:
             ld = _resegment(ld[0], extracted)
         return ld, "jsonld"
-    ld_lower = " ".join(ld_text.lower().split())
+    ld_words = " " + " ".join(re.findall(r"\w+", ld_text.lower())) + " "
+    # when the extraction is not much longer than the articleBody, a long prose paragraph the
+    # articleBody lacks is more likely a lede it left out than boilerplate
+    strict = len(ex_shingles) > 1.5 * len(ld_shingles)
     kept = []
     for paragraph in extracted:
+        if not strict and len(paragraph.split()) >= 30:
+            kept.append(paragraph)
+            continue
         shingles = _shingle_set(paragraph)
         if len(shingles) <= 1:
-            if " ".join(paragraph.lower().split()) in ld_lower:
+            if " " + " ".join(re.findall(r"\w+", paragraph.lower())) + " " in ld_words:
                 kept.append(paragraph)
         elif len(shingles & ld_shingles) >= 0.3 * len(shingles):
             kept.append(paragraph)

@@ -276,8 +276,32 @@ _FURNITURE_RE = re.compile(
 )
 
 
+# Rights notices end the story on every site that prints one: nothing after them is article text.
+_END_MARKER_RE = re.compile(
+    r"all rights reserved|все права защищены|права защищены|исключительные права|правовые ограничения"
+    r"|(?:допускается|разрешается|запрещается) (?:цитирование|перепечатка|копирование|использование)"
+    r"|(?:перепечатка|републикация|цитирование|копирование)[^.]{0,80}(?:ссылк|гиперссылк|согласовани|разрешени)"
+    r"|may not be (?:reproduced|republished|redistributed)|without (?:the )?(?:prior )?written permission",
+    re.IGNORECASE,
+)
+# a list of headlines each starting with its date or time: '27.11 \ 15:00 Title', '22:48 / 09.04.2013 Title'
+_DATED_LINE_RE = re.compile(r"^\W*\d{1,2}[.:/]\d{2}(?:[.:/]\d{2,4})?\b")
+
+
 def _is_furniture(paragraph: str) -> bool:
     return len(paragraph.split()) <= 40 and bool(_FURNITURE_RE.search(paragraph))
+
+
+def _is_headline_list(paragraph: str) -> bool:
+    lines = paragraph.split("\n")
+    return len(lines) >= 3 and sum(1 for line in lines if _DATED_LINE_RE.match(line)) >= 0.6 * len(lines)
+
+
+def _cut_after_rights_notice(paragraphs: list[str]) -> list[str]:
+    for index in range(len(paragraphs) // 2, len(paragraphs)):
+        if len(paragraphs[index].split()) <= 80 and _END_MARKER_RE.search(paragraphs[index]):
+            return paragraphs[:index]
+    return paragraphs
 
 
 def _drop_heading(paragraphs: list[str], title: str | None) -> tuple[list[str], bool]:
@@ -302,6 +326,7 @@ def _is_trailing_junk(paragraph: str) -> bool:
 
 def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = _drop_heading(paragraphs, article.title)
+    paragraphs = [p for p in _cut_after_rights_notice(paragraphs) if not _is_headline_list(p)]
     while paragraphs and (_is_furniture(paragraphs[-1]) or _is_trailing_junk(paragraphs[-1])):
         paragraphs = paragraphs[:-1]
     while paragraphs and _is_furniture(paragraphs[0]):
