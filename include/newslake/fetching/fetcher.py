@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -63,6 +64,7 @@ class Fetcher:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         exempt_addresses: Collection[str] = (),
+        blocked_streak_limit: int = 10,
     ) -> None:
         self.source = source
         self.config = source.fetch
@@ -90,6 +92,8 @@ class Fetcher:
             self._direct.pool_classes_by_scheme = guarded_pool_classes(exempt_addresses)
         self._proxies: dict[str, urllib3.ProxyManager] = {}
         self._exempt = frozenset(exempt_addresses)
+        self._blocked_limit = blocked_streak_limit
+        self._blocked_streak: dict[str, int] = {}
         self._closed = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -186,9 +190,9 @@ class Fetcher:
             text = (response.body or b"").decode("utf-8", errors="replace")
             return parse_robots(text, self.config.user_agent)
         if status == 429 or (status is not None and status >= 500) or response.outcome is Outcome.TRANSIENT_FAILED:
-            log.warning("robots.txt at %s unavailable (%s); its URLs count as transient", origin,
-                        response.error or status)
-            return unavailable()
+            reason = response.error or f"HTTP {status}"
+            log.warning("robots.txt at %s unavailable (%s); its URLs count as transient", origin, reason)
+            return unavailable(reason)
         # 4xx (other than 429), an off-domain redirect or an unusable body: RFC 9309 says crawl freely.
         return allow_all()
 
@@ -200,12 +204,19 @@ class Fetcher:
         if not self.source.is_allowed_host(parts.hostname):
             return self._result(url, _Response(url, error=f"host {parts.hostname} not in allowed_domains"),
                                 Outcome.OFF_DOMAIN, 0, started)
+        host = parts.hostname.lower()
+        with self._lock:
+            streak = self._blocked_streak.get(host, 0)
+        if self._blocked_limit and streak >= self._blocked_limit:
+            # The host refused the last N URLs even after retries: stop asking instead of retrying forever.
+            return self._result(url, _Response(url, error=f"not requested: {host} answered 403/429 to the last "
+                                               f"{streak} URLs after retries"), Outcome.BLOCKED, 0, started)
         delay = self.config.delay_seconds
         if kind != "robots":
             rules = self.robots(url)
             if not rules.available:
-                return self._result(url, _Response(url, error="robots.txt unavailable (5xx or unreachable); try later"),
-                                    Outcome.TRANSIENT_FAILED, 0, started)
+                error = f"robots.txt unavailable ({rules.reason}); try later"
+                return self._result(url, _Response(url, error=error), Outcome.TRANSIENT_FAILED, 0, started)
             if not rules.allowed(url):
                 return self._result(url, _Response(url, error="disallowed by robots.txt"),
                                     Outcome.ROBOTS_DISALLOWED, 0, started)
@@ -216,7 +227,12 @@ class Fetcher:
         if validators.get("last_modified"):
             headers["If-Modified-Since"] = str(validators["last_modified"])
         response, attempts = self._with_retries(url, kind, headers, delay=delay)
-        return self._result(url, response, self._outcome(response, kind), attempts, started)
+        outcome = self._outcome(response, kind)
+        if outcome is Outcome.BLOCKED or response.status is not None:
+            with self._lock:
+                blocked = outcome is Outcome.BLOCKED
+                self._blocked_streak[host] = self._blocked_streak.get(host, 0) + 1 if blocked else 0
+        return self._result(url, response, outcome, attempts, started)
 
     def _with_retries(self, url: str, kind: str, extra_headers: dict[str, str], *, delay: float) -> tuple[_Response, int]:
         """Run attempts until one is final or retries are spent; honours Retry-After and backs off with jitter."""
@@ -412,6 +428,11 @@ class Fetcher:
 
 
 def _ca_bundle() -> str | None:
+    """CA bundle: the operator's REQUESTS_CA_BUNDLE / SSL_CERT_FILE, else certifi's. Verification stays on."""
+    for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        path = os.environ.get(name)
+        if path and os.path.isfile(path):
+            return path
     try:
         import certifi
     except ImportError:
@@ -435,8 +456,12 @@ def _host(url: str) -> str:
 
 
 def _origin(parts) -> str:
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+    """'scheme://host[:port]' with the default port left out, as robots.txt URLs are usually written."""
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port and parts.port != default else "")
 
 
 def _proxy_for(parts) -> str | None:

@@ -26,6 +26,7 @@ class RobotsRules:
     sitemaps: tuple[str, ...] = ()
     # Why these rules exist: "parsed", "missing" (4xx: everything allowed) or "unavailable" (5xx/network).
     status: str = "parsed"
+    reason: str | None = None  # why robots.txt was unavailable, for the URLs' error messages
 
     @property
     def available(self) -> bool:
@@ -58,9 +59,9 @@ def allow_all(status: str = "missing") -> RobotsRules:
     return RobotsRules(status=status)
 
 
-def unavailable() -> RobotsRules:
+def unavailable(reason: str | None = None) -> RobotsRules:
     """Rules for a robots.txt that answered 5xx or could not be reached: nothing may be fetched now."""
-    return RobotsRules(status="unavailable")
+    return RobotsRules(status="unavailable", reason=reason or "5xx or unreachable")
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
