@@ -256,6 +256,7 @@ def test_binary_and_non_html_content_are_not_html(site):
         pdf = fetcher.fetch(site.base_url + "_fault/pdf/n2")
     assert png.outcome is Outcome.NOT_HTML and png.content_type == "text/html" and png.body is None
     assert pdf.outcome is Outcome.NOT_HTML and pdf.content_type == "application/pdf"
+    assert png.attempts == pdf.attempts == 1  # a server-closed keep-alive connection costs no attempt
 
 
 def test_conditional_get_returns_not_modified(site):

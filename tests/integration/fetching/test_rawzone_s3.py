@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 from integration.fetching.fault_servers import make_source
 from newslake.fetching import Fetcher, Outcome
-from newslake.rawzone import RawZoneWriter, index_counts, read_raw_body, read_raw_index, result_from_row
+from newslake.rawzone import (
+    RawZoneWriter,
+    index_counts,
+    read_raw_body,
+    read_raw_index,
+    result_from_row,
+    url_id,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -40,5 +47,6 @@ def test_fetch_into_s3_raw_zone_and_replay(site, s3_store):
     with Fetcher(source) as fetcher, RawZoneWriter(s3_store, source.id, DAY, "run-s3-b") as writer:
         writer.add(fetcher.fetch(base + "_fault/ok/s3a"))
     keys = s3_store.list(f"raw/source={source.id}/dt={DAY.isoformat()}/")
-    assert len(keys) == 2 and keys[-1].endswith("_index.parquet")
+    assert sorted(k.rsplit("/", 1)[1] for k in keys) == sorted(["_index.parquet", url_id(base + "_fault/ok/s3a")
+                                                               + ".html.gz"])
     assert read_raw_index(s3_store, source.id, DAY).column("run_id").to_pylist() == ["run-s3-b"]
