@@ -92,6 +92,7 @@ class Fetcher:
             self._direct.pool_classes_by_scheme = guarded_pool_classes(exempt_addresses)
         self._proxies: dict[str, urllib3.ProxyManager] = {}
         self._exempt = frozenset(exempt_addresses)
+        self._resolved: dict[str, str] = {}  # host:port -> "" (public) or why it is private; per run
         self._blocked_limit = blocked_streak_limit
         self._blocked_streak: dict[str, int] = {}
         self._closed = False
@@ -291,7 +292,19 @@ class Fetcher:
             # Refuse before connecting; the guarded connection re-checks the peer it really reached (DNS
             # rebinding), and behind a proxy this DNS answer is the only view of the target we get.
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            check_host_resolves_public(parts.hostname, port, self._exempt)
+            target = f"{parts.hostname.lower()}:{port}"
+            with self._lock:
+                verdict = self._resolved.get(target)
+            if verdict is None:
+                try:
+                    check_host_resolves_public(parts.hostname, port, self._exempt)
+                    verdict = ""
+                except PrivateAddressError as exc:
+                    verdict = str(exc)
+                with self._lock:
+                    self._resolved[target] = verdict
+            if verdict:
+                raise PrivateAddressError(verdict)
         proxy = _proxy_for(parts)
         if proxy is None:
             return self._direct

@@ -122,3 +122,20 @@ def test_a_success_resets_the_blocked_streak(site):
         outcomes = [fetcher.fetch(f"{site.base_url}_fault/{path}").outcome
                     for path in ("forbidden/rs1", "ok/rs2", "forbidden/rs3", "ok/rs4")]
     assert outcomes == [Outcome.BLOCKED, Outcome.FETCHED, Outcome.BLOCKED, Outcome.FETCHED]
+
+
+def test_connected_peer_is_checked_even_when_name_checks_pass(site):
+    """The socket-level guard alone (no DNS pre-check) refuses a private peer, and honours an exact exemption."""
+    import urllib3
+    from newslake.fetching.addresses import PrivateAddressError, guarded_pool_classes
+
+    port = site.server_address[1]
+    guarded = urllib3.PoolManager(retries=False)
+    guarded.pool_classes_by_scheme = guarded_pool_classes()
+    with pytest.raises(PrivateAddressError, match="private address 127.0.0.1"):
+        guarded.request("GET", f"http://localhost:{port}/_fault/ok/peer1")
+    assert get_json(f"{site.base_url}_fault/hits/peer1")["hits"] == 0
+
+    exempt = urllib3.PoolManager(retries=False)
+    exempt.pool_classes_by_scheme = guarded_pool_classes({f"127.0.0.1:{port}"})
+    assert exempt.request("GET", f"http://localhost:{port}/_fault/ok/peer2").status == 200
