@@ -15,6 +15,7 @@ Modes (query parameters in brackets):
   big                a streamed HTML response of [mb=50] megabytes (no Content-Length unless length=1)
   gzip-bomb          ~1 MB of gzip inflating to [gb=1] gigabytes, Content-Encoding: gzip
   br-bomb            a few KB of brotli inflating to [gb=1] gigabytes, Content-Encoding: br
+  sitemap-gz         a gzip file (sitemap.xml.gz) served as application/x-gzip, no Content-Encoding
   redirect-loop      302 back to itself (a -> b -> a)
   redirect-offsite   302 to [to=http://offsite.invalid/] (another domain)
   redirect-to        302 to [to=...] (e.g. a 127.0.0.1 address)
@@ -214,6 +215,10 @@ def _dispatch(handler, mode: str, key: str, query: dict, n: int, base: str, path
                 parts = [compressor.process(zeros) for _ in range(megabytes)] + [compressor.finish()]
                 state[("br_bomb", megabytes)] = b"".join(parts)
         return _send(handler, 200, state[("br_bomb", megabytes)], {"Content-Encoding": "br"})
+    if mode == "sitemap-gz":
+        xml = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               f"<url><loc>{base}/en/story-{key}/</loc></url></urlset>")
+        return _send(handler, 200, gzip.compress(xml.encode(), mtime=0), {"Content-Type": "application/x-gzip"})
     if mode == "redirect-loop":
         other = "b" if path.endswith("/a") else "a"
         return _send(handler, 302, "", {"Location": f"{PREFIX}redirect-loop/{key}/{other}"})

@@ -280,3 +280,13 @@ def test_robots_is_fetched_once_per_fetcher_and_user_agent_is_honest(site):
     assert site.hits["/robots.txt"] - before == 1
     agents = {agent for _, path, agent in list(site.recent) if path.startswith("/_fault/ok/ua")}
     assert agents == {source.fetch.user_agent}
+
+
+def test_gzipped_sitemap_file_is_unpacked_for_xml(site):
+    source = make_source(site.base_url)
+    with Fetcher(source) as fetcher:
+        result = fetcher.fetch(site.base_url + "_fault/sitemap-gz/sm1/sitemap.xml.gz", kind="xml")
+        as_html = fetcher.fetch(site.base_url + "_fault/sitemap-gz/sm2/sitemap.xml.gz")
+    assert result.outcome is Outcome.FETCHED and result.body.startswith(b"<?xml")
+    assert b"/en/story-sm1/" in result.body
+    assert as_html.outcome is Outcome.NOT_HTML
