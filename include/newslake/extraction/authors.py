@@ -39,7 +39,8 @@ _NOT_NAME_WORDS = frozenset(
     "interfax kazinform associated press agency agencies media online daily times post herald "
     "tribune journal guardian telegraph website site admin administrator editors desk wire staff "
     "ria новости тасс интерфакс редакция фото источник читать также the a an end this that our your we "
-    "you it is of".split()
+    "you it is of by author authors officer chief director president ceo manager executive gazette "
+    "redazione rédaction redaktion".split()
 )
 _NAME_TOKEN_RE = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎ][\w'’.\-]*|[A-Z]\.|(?:de|da|van|von|der|den|la|le|di|del|bin|al|ibn)|[a-z]+'[A-Z][\w]*)$")
 
@@ -70,6 +71,27 @@ def looks_like_name(name: str, min_tokens: int = 1) -> bool:
     return all(_NAME_TOKEN_RE.match(t) for t in tokens) and any(len(t.strip(".")) > 1 for t in tokens)
 
 
+# academic and professional credentials after a name: 'Jane Doe, Ph.D.', 'Lauren Manaker MS, RDN'
+_CREDENTIAL_RE = re.compile(r"^(?:Ph\.?\s?D\.?|M\.?D\.?|MBA|RDN?|MS|MA|BSc|MSc|CFA|CPA|DVM|RN|Esq\.?)$")
+_SUFFIX_RE = re.compile(r"^(?:Jr|Sr|II|III|IV)\.?$")
+
+
+def _merge_parts(parts: list[str]) -> list[str]:
+    merged: list[str] = []
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if _SUFFIX_RE.match(part) and merged:
+            merged[-1] = f"{merged[-1]} {part}"
+        elif not _CREDENTIAL_RE.match(part):
+            tokens = part.split()
+            while len(tokens) > 2 and _CREDENTIAL_RE.match(tokens[-1]):
+                tokens.pop()
+            merged.append(" ".join(tokens))
+    return merged
+
+
 def normalise_authors(
     values: list[str] | str, *, site_names: tuple[str, ...] = (), min_tokens: int = 1
 ) -> list[str]:
@@ -85,14 +107,15 @@ def normalise_authors(
         if "&" in value:
             value = html.unescape(value)
         value = _INITIALS_TAIL_RE.sub("", _PREFIX_RE.sub("", " ".join(value.split())))
-        for part in _SPLIT_RE.split(value):
+        for part in _merge_parts(_SPLIT_RE.split(value)):
             name = _clean_one(part)
             if not name or name.lower() in blocked or not looks_like_name(name, min_tokens):
                 continue
             if name.lower() not in seen:
                 seen.add(name.lower())
                 out.append(name)
-    return out
+    # 'Jim Walsh' and 'Jim Walsh Cherry Hill Courier-Post' are one person with an affiliation
+    return [n for n in out if not any(o != n and n.lower().startswith(o.lower() + " ") for o in out)]
 
 
 def _byline(paragraph: str, *, at_end: bool, site_names: tuple[str, ...]) -> list[str]:

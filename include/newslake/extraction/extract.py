@@ -358,7 +358,8 @@ def _choose_authors(article: Article, meta: PageMeta, sel: SelectorResult, bylin
         candidates.append((meta.all(key), _source_of_key(key)))
     candidates.append((meta.itemprops.get("author", []), "meta"))
     candidates.append((byline, "text"))
-    candidates.append((meta.byline_elements, "html"))
+    # each byline-classed element on its own: later ones are often other stories' bylines
+    candidates += [([text], "html") for text in meta.byline_elements]
     for values, how in candidates:
         names = normalise_authors(values, site_names=site_names)
         if names:

@@ -19,6 +19,10 @@ from pagekit import STORY, page
         (["Jane Doe (AP)"], ["Jane Doe"]),
         (["Автор: Асель Бакирова"], ["Асель Бакирова"]),
         (["John Smith", "john smith"], ["John Smith"]),
+        (["Lauren Manaker MS, RDN"], ["Lauren Manaker"]),
+        (["Robert E. Moffit, Ph.D."], ["Robert E. Moffit"]),
+        (["Jim Walsh Cherry Hill Courier-Post", "Jim Walsh"], ["Jim Walsh"]),
+        (["By"], []),
         (["https://facebook.com/someone", "December 10, 2023", "Staff Reporter", "Steppe Courier"], []),
     ],
 )
