@@ -66,6 +66,9 @@ class Fetcher:
         exempt_addresses: Collection[str] = (),
         blocked_streak_limit: int = 10,
     ) -> None:
+        # exempt_addresses: exact "ip:port" peers allowed although private (a test site standing in for a
+        # public one); blocked_streak_limit: after this many blocked URLs in a row a host is not asked again
+        # in this run (0 = never give up early).
         self.source = source
         self.config = source.fetch
         self.stats = FetchStats()
@@ -273,7 +276,7 @@ class Fetcher:
                 rules = self.robots(current)
                 if not rules.available:
                     return _Response(current, outcome=Outcome.TRANSIENT_FAILED,
-                                     error="robots.txt of redirect target unavailable")
+                                     error=f"robots.txt of redirect target unavailable ({rules.reason})")
                 if not rules.allowed(current):
                     return _Response(current, outcome=Outcome.ROBOTS_DISALLOWED,
                                      error="redirect target disallowed by robots.txt")
@@ -381,13 +384,14 @@ class Fetcher:
     def _read_body(self, raw, headers: dict[str, str], cap: int, *, truncate: bool) -> bytes:
         decoder = CappedDecoder(headers.get("content-encoding"), cap)
         # read_timeout bounds each socket read; this bounds a server that drips bytes forever.
-        deadline = time.monotonic() + self.config.connect_timeout + 2 * self.config.read_timeout
+        budget = self.config.connect_timeout + 2 * self.config.read_timeout
+        deadline = time.monotonic() + budget
         pieces: list[bytes] = []
         try:
             for chunk in raw.stream(_CHUNK, decode_content=False):
                 pieces.append(decoder.feed(chunk))
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"body not complete within {deadline:.0f}s budget")
+                    raise TimeoutError(f"body not complete within {budget:.0f}s")
             pieces.append(decoder.finish())
         except BodyTooLarge:
             if truncate:
