@@ -14,7 +14,9 @@ _MONTH_WORD = rf"[{_UP}{_LOW}]{{3,9}}\.?"
 _DATE = rf"(?:{_MONTH_WORD}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH_WORD}(?:\s+\d{{4}})?(?:\s*г\.)?)"
 # a hyphen counts as a dash only with a space before it, so 'COVID-19 — ...' is no dateline
 _DASH = r"(?:\s*[—–‒―]|\s+--?(?=\s))"
-_AGENCY_WORDS = rf"[{_UP}0-9][\w.\-]*(?:\s+[{_UP}0-9][\w.\-]*){{0,2}}"
+# 'Sputnik', 'РИА Новости', 'Финансовая лента': up to three capitalised words, or two words of any case
+_AGENCY_WORDS = (rf"[{_UP}0-9][\w.\-]*(?:\s+[{_UP}0-9][\w.\-]*){{0,2}}"
+                 rf"|[{_UP}0-9][\w.\-]*\s+[\w.\-]+")
 
 _CAPS_RE = re.compile(
     rf"^(?P<place>{_PLACE_CAPS})(?:,\s*(?P<region>{_REGION}))?"
@@ -50,8 +52,9 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     if match:
         place = match.group("place")
         letters = [c for c in place if c.isalpha()]
-        # a place in capitals: at least 3 letters, none lowercase (so "I —" or "US" style words are rare hits)
-        if len(letters) < 3 or any(c.islower() for c in letters):
+        # a place in capitals, none lowercase; two letters ('ОШ') only with an agency in brackets
+        short = len(letters) < 3 and not (len(letters) == 2 and match.group("agency"))
+        if short or any(c.islower() for c in letters):
             match = None
     if match is not None and match.group("agency_after") and not match.group("date"):
         # 'WASHINGTON — Officials said.' must not lose 'Officials': an agency after the dash only

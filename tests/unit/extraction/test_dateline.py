@@ -18,6 +18,9 @@ from pagekit import STORY, page
         ("NEW YORK, N.Y. (AP) — The", "NEW YORK, N.Y. (AP) —", "New York", "AP", "The"),
         ("WASHINGTON — Officials said.", "WASHINGTON —", "Washington", None, "Officials said."),
         ("Astana (Kazinform) - The", "Astana (Kazinform) -", "Astana", "Kazinform", "The"),
+        ("АЛМАТЫ, 4 мар — Финансовая лента. Курс", "АЛМАТЫ, 4 мар — Финансовая лента.", "Алматы", "Финансовая лента", "Курс"),
+        ("ОШ (ТК) — Жители", "ОШ (ТК) —", "Ош", "ТК", "Жители"),
+        ("АЛМАТЫ, 4 мар — Курс доллара вырос.", "АЛМАТЫ, 4 мар —", "Алматы", None, "Курс доллара вырос."),
     ],
 )
 def test_datelines(text, raw, place, agency, rest):
@@ -35,6 +38,7 @@ def test_datelines(text, raw, place, agency, rest):
         "I — for one — disagree.",
         "NASA-funded work — more of it.",
         "Almaty — the largest city — grew.",
+        "US — and the rest of the world.",
     ],
 )
 def test_not_datelines(text):
