@@ -10,6 +10,7 @@ Modes (query parameters in brackets):
   retry-after        429 with Retry-After [n=1 times, form=seconds|date, secs=1, status=429] then ok
   unavailable        503 [n=1 times, retry_after=] then ok
   slow               sleeps [secs=3] before the headers (phase=headers) or mid-body (phase=body)
+  drip               a few bytes every [every=0.1] s for [secs=5] s: no read timeout ever fires
   reset              sends half the promised body, then a TCP reset
   truncated          Content-Length larger than the bytes sent, then close
   big                a streamed HTML response of [mb=50] megabytes (no Content-Length unless length=1)
@@ -169,6 +170,22 @@ def _dispatch(handler, mode: str, key: str, query: dict, n: int, base: str, path
         handler.wfile.flush()
         time.sleep(secs)
         handler.wfile.write(body[100:])
+        return None
+    if mode == "drip":
+        # Never idle long enough for a read timeout, yet never done: only a total time budget stops it.
+        secs, every = float(_param(query, "secs", "5")), float(_param(query, "every", "0.1"))
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.close_connection = True
+        handler.wfile.write(b"<!doctype html><html><body>")
+        until = time.monotonic() + secs
+        while time.monotonic() < until:
+            handler.wfile.write(b"<p>.</p>")
+            handler.wfile.flush()
+            time.sleep(every)
+        handler.wfile.write(b"</body></html>")
         return None
     if mode in ("reset", "truncated"):
         body = page(f"{mode} {key}", "y" * 20000).encode()

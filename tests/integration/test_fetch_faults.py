@@ -144,6 +144,16 @@ def test_slow_response_times_out_within_budget(site):
     assert time.monotonic() - started < 1.5
 
 
+def test_drip_feed_is_stopped_by_the_total_budget(site):
+    """Bytes keep coming faster than read_timeout, so only the whole-body budget (connect + 2 x read) ends it."""
+    source = make_source(site.base_url, connect_timeout=0.2, read_timeout=0.3, max_retries=0)
+    with Fetcher(source) as fetcher:
+        started = time.monotonic()
+        result = fetcher.fetch(site.base_url + "_fault/drip/d1?secs=4&every=0.1")
+    assert result.outcome is Outcome.TRANSIENT_FAILED and "body not complete" in result.error
+    assert time.monotonic() - started < 2
+
+
 def test_forbidden_always_is_blocked(site):
     source = make_source(site.base_url, max_retries=1)
     with Fetcher(source) as fetcher:

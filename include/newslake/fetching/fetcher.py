@@ -388,10 +388,11 @@ class Fetcher:
         deadline = time.monotonic() + budget
         pieces: list[bytes] = []
         try:
-            for chunk in raw.stream(_CHUNK, decode_content=False):
+            # read1 returns what one socket read gives, so the budget is checked while a server drips.
+            while chunk := raw.read1(_CHUNK, decode_content=False):
                 pieces.append(decoder.feed(chunk))
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"body not complete within {budget:.0f}s")
+                    raise TimeoutError(f"body not complete within {budget:.1f}s")
             pieces.append(decoder.finish())
         except BodyTooLarge:
             if truncate:
