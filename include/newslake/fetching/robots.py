@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 # RFC 9309 lets crawlers stop parsing after 500 KiB.
 MAX_ROBOTS_BYTES = 500 * 1024
+_SAFE = "/?=&*$:@!,;+~'()-._"
+
+
+def _normalise(path: str) -> str:
+    """One spelling for comparison: '/новости/' and '/%d0%bd%d0%be...' both become upper-case %-escapes."""
+    return quote(unquote(path), safe=_SAFE)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class RobotsRules:
             path += "?" + parts.query
         if path == "/robots.txt":
             return True
+        path = _normalise(path)
         best: _Rule | None = None
         for rule in self.rules:
             if rule.regex.match(path) and (
@@ -123,7 +130,7 @@ def parse_robots(text: str, user_agent: str) -> RobotsRules:
                 if parsed >= 0:
                     delay = parsed if delay is None else max(delay, parsed)
             elif value:  # an empty Disallow means "nothing disallowed"
-                pattern = value if value.startswith(("/", "*")) else "/" + value
+                pattern = _normalise(value if value.startswith(("/", "*")) else "/" + value)
                 rules.append(_Rule(key == "allow", pattern, _compile(pattern)))
     return RobotsRules(rules=tuple(rules), crawl_delay=delay, sitemaps=tuple(dict.fromkeys(sitemaps)))
 

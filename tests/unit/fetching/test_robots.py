@@ -73,3 +73,11 @@ def test_missing_and_unavailable_robots():
 
 def test_rules_before_any_user_agent_are_ignored():
     assert parse_robots("Disallow: /\n", UA).allowed(BASE + "/x")
+
+
+def test_non_ascii_paths_match_in_either_spelling():
+    rules = parse_robots("User-agent: *\nDisallow: /новости/архив/\nDisallow: /%d0%b8%d0%bd/\n", UA)
+    assert not rules.allowed(BASE + "/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/%D0%B0%D1%80%D1%85%D0%B8%D0%B2/1")
+    assert not rules.allowed(BASE + "/новости/архив/2")
+    assert not rules.allowed(BASE + "/ин/x")
+    assert rules.allowed(BASE + "/новости/2026/")
