@@ -137,16 +137,20 @@ def _authors_equal(found: list[str], expected: list[str]) -> bool:
     return sorted(map(_norm, found)) == sorted(map(_norm, expected))
 
 
-def evaluate(pages: list[Page], name: str, verbose: int) -> dict:
-    """Run one extractor over pages and score it."""
+def evaluate(pages: list[Page], name: str, verbose: int, passes: int = 2) -> dict:
+    """Run one extractor over pages and score it; speed is the fastest of `passes` full passes.
+
+    Libraries initialise some data lazily on the first page that needs it (imports, stop lists);
+    a repeated pass measures the steady state a long-running ingestion sees, for every extractor alike.
+    """
     extractor = EXTRACTORS[name]
-    outputs, elapsed = [], 0.0
-    if pages:
-        extractor(pages[0])  # warm-up: imports and lazy setup are not per-page cost
-    for page in pages:
+    elapsed = float("inf")
+    for _ in range(max(1, passes)):
+        outputs = []
         start = time.perf_counter()
-        outputs.append(extractor(page))
-        elapsed += time.perf_counter() - start
+        for page in pages:
+            outputs.append(extractor(page))
+        elapsed = min(elapsed, time.perf_counter() - start)
     scores = [page_scores(out["body"], page.body) for out, page in zip(outputs, pages, strict=True)]
     body = aggregate(scores)
     row = {"extractor": name, "pages": len(pages), "precision": body.precision, "recall": body.recall,
@@ -183,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="at most N pages per corpus")
     parser.add_argument("--corpus", action="append", choices=sorted(CORPORA), help="corpus to run (repeatable)")
     parser.add_argument("--extractor", action="append", choices=sorted(EXTRACTORS), help="repeatable")
+    parser.add_argument("--passes", type=int, default=2, help="timed passes per extractor (fastest counts)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="list the worst pages (-vv: misses)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
@@ -199,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         pages = list(loader(args.limit))
         for name in args.extractor or list(EXTRACTORS):
-            row = evaluate(pages, name, args.verbose)
+            row = evaluate(pages, name, args.verbose, args.passes)
             print(f"| {corpus} | {name} | {row['pages']} | {_fmt(row, 'precision')} | {_fmt(row, 'recall')} "
                   f"| {_fmt(row, 'f1')} | {_fmt(row, 'accuracy')} | {_fmt(row, 'date_acc')} "
                   f"| {_fmt(row, 'date_tz_acc')} | {_fmt(row, 'title_acc')} | {_fmt(row, 'authors_acc')} | {_fmt(row, 'pages_per_s', 1)} |",

@@ -461,12 +461,14 @@ def _extract_into(article: Article, html: str | bytes, url: str, hints: Hints | 
     _choose_language(article, meta, hints)
 
 
+_ODD_CHARS_RE = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return False
-    odd = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\f"))
-    return odd > max(2, len(sample) // 20)
+    return len(_ODD_CHARS_RE.findall(sample)) > max(2, len(sample) // 20)
 
 
 def _apply_hints_only(article: Article, hints: Hints, url: str) -> None:
