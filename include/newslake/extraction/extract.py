@@ -298,6 +298,21 @@ def _is_headline_list(paragraph: str) -> bool:
     return len(lines) >= 3 and sum(1 for line in lines if _DATED_LINE_RE.match(line)) >= 0.6 * len(lines)
 
 
+def _drop_dated_runs(paragraphs: list[str]) -> list[str]:
+    """Drop runs of three or more short lines that each start with a date or time (headline lists)."""
+    dated = [len(p.split()) <= 20 and _DATED_LINE_RE.match(p) is not None for p in paragraphs]
+    keep = [True] * len(paragraphs)
+    start = 0
+    while start < len(paragraphs):
+        end = start
+        while end < len(paragraphs) and dated[end]:
+            end += 1
+        if end - start >= 3:
+            keep[start:end] = [False] * (end - start)
+        start = end + 1 if end == start else end
+    return [p for p, k in zip(paragraphs, keep, strict=True) if k and not _is_headline_list(p)]
+
+
 def _cut_after_rights_notice(paragraphs: list[str]) -> list[str]:
     for index in range(len(paragraphs) // 2, len(paragraphs)):
         if len(paragraphs[index].split()) <= 80 and _END_MARKER_RE.search(paragraphs[index]):
@@ -327,7 +342,7 @@ def _is_trailing_junk(paragraph: str) -> bool:
 
 def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = _drop_heading(paragraphs, article.title)
-    paragraphs = [p for p in _cut_after_rights_notice(paragraphs) if not _is_headline_list(p)]
+    paragraphs = _drop_dated_runs(_cut_after_rights_notice(paragraphs))
     while paragraphs and (_is_furniture(paragraphs[-1]) or _is_trailing_junk(paragraphs[-1])):
         paragraphs = paragraphs[:-1]
     while paragraphs and _is_furniture(paragraphs[0]):

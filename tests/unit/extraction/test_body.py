@@ -51,3 +51,19 @@ def test_article_element_used_when_extractor_finds_nothing():
     body = "<article><p>Short note: the office is closed on Monday.</p></article>"
     article = extract_article(page(body=body), URL)
     assert article.body == "Short note: the office is closed on Monday."
+
+
+def test_body_ends_at_a_rights_notice_and_headline_lists_are_dropped():
+    notice = ("<p>Все права защищены. Перепечатка материалов разрешается только с гиперссылкой на источник.</p>"
+              "<p>Читайте также наши материалы о судебной практике в регионе и подписывайтесь на канал.</p>")
+    headlines = ("<p>27.11 15:00 Суд оставил штраф в силе<br>26.11 14:50 В Таразе открыли мост<br>"
+                 "25.11 12:10 Погода на выходные</p>")
+    article = extract_article(page(after=headlines + notice), URL)
+    assert article.body.split("\n\n") == STORY
+
+
+def test_menu_lines_above_the_headline_are_not_body():
+    body = ('<div class="page"><div class="nav"><div>Home</div><div>News</div><div>Sport</div></div>'
+            '<div class="story"><div>Court upholds fine</div>' + "".join(f"<p>{p}</p>" for p in STORY) + "</div></div>")
+    article = extract_article(page(body=body), URL)
+    assert article.body.split("\n\n") == STORY
