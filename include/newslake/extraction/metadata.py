@@ -18,7 +18,7 @@ _BYLINE_XPATH = (
     "//body//*[@rel='author' or contains(@class,'byline') or contains(@class,'author') "
     "or contains(@id,'byline') or contains(@class,'Byline') or contains(@class,'Author') "
     "or contains(@href,'/author/') or contains(@href,'/authors/')]"
-    "[not(ancestor::*[contains(@class,'comment')])]"
+    "[not(contains(@class,'comment')) and not(ancestor::*[contains(@class,'comment')])]"
 )
 
 

@@ -59,3 +59,13 @@ def test_metadata_author_wins_over_byline_and_site_name_is_never_an_author():
     head = '<meta name="author" content="Marat Omarov">'
     article = extract_article(page(head, paragraphs=STORY + ["Aigerim Sadykova"]), "https://x.example/news/a")
     assert article.authors == ["Marat Omarov"]
+
+
+def test_byline_element_is_an_author_source_but_comment_authors_are_not():
+    byline = '<div class="author-line">By Gulnara Ismailova, CAN</div>'
+    comments = '<div class="comments"><span class="comment-author">Sanjar Karimov</span><p>Nice.</p></div>'
+    article = extract_article(page(before=byline, after=comments), "https://x.example/news/a")
+    assert article.authors == ["Gulnara Ismailova"]
+    assert article.field_sources["authors"] in ("html", "text")
+    article = extract_article(page(after=comments), "https://x.example/news/a")
+    assert article.authors == []
