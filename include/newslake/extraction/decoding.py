@@ -12,7 +12,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
+_META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)""",
+    re.IGNORECASE,
+)
 # Labels pages declare that Python spells differently or that browsers treat as a superset.
 _ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252",
             "us-ascii": "cp1252", "x-cp1251": "cp1251", "win-1251": "cp1251", "utf8": "utf-8"}
@@ -28,9 +31,11 @@ def _codec(label: str) -> str | None:
 
 
 def declared_charset(data: bytes) -> str | None:
-    """The charset named in a <meta> tag within the first 4 KB, if Python knows it."""
+    """The charset named in a <meta> tag or XML declaration within the first 4 KB, if Python knows it."""
     match = _META_CHARSET_RE.search(data[:4096])
-    return _codec(match.group(1).decode("ascii", "ignore")) if match else None
+    if not match:
+        return None
+    return _codec((match.group(1) or match.group(2)).decode("ascii", "ignore"))
 
 
 def decode_html(data: bytes | str) -> str:

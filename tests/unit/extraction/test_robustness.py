@@ -45,6 +45,13 @@ def test_declared_charsets(encoding):
     assert RU in decode_html(html.encode(encoding))
 
 
+def test_xml_declaration_and_http_equiv_charsets():
+    body = f"<html><body><p>{RU}</p></body></html>"
+    assert RU in decode_html(('<?xml version="1.0" encoding="windows-1251"?>' + body).encode("cp1251"))
+    equiv = '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">'
+    assert RU in decode_html((equiv + body).encode("koi8-r"))
+
+
 def test_bom_wins_and_undeclared_bytes_are_sniffed():
     html = f"<html><body><p>{RU}</p></body></html>"
     assert RU in decode_html(b"\xef\xbb\xbf" + html.encode("utf-8"))
