@@ -49,10 +49,15 @@ def resolve_interval(
 ) -> tuple[datetime, datetime]:
     """The run's [start, end) in UTC; without one (manual trigger, logical_date null), the last complete day."""
     if start is not None and end is not None and end > start:
-        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        return _plain_utc(start), _plain_utc(end)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     today = datetime(now.year, now.month, now.day, tzinfo=timezone.utc)
     return today - timedelta(days=1), today
+
+
+def _plain_utc(value: datetime) -> datetime:
+    # Airflow hands out pendulum DateTimes; pandas/GX comparisons want the standard library type.
+    return datetime.fromtimestamp(value.timestamp(), tz=timezone.utc)
 
 
 def day_interval(day: date) -> tuple[datetime, datetime]:

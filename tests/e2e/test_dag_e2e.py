@@ -56,8 +56,10 @@ def lake(s3_server, demo_site, tmp_path_factory):
 
 
 def airflow_test(lake, day: date, conf: dict | None = None) -> subprocess.CompletedProcess:
-    """`airflow dags test news_demo DAY` as an operator would run it."""
-    argv = [str(BIN / "airflow"), "dags", "test", "news_demo", day.isoformat()]
+    """`airflow dags test` for the run whose data interval is [day, day + 1)."""
+    # `dags test` treats its date as the moment the run is triggered and takes the last complete
+    # interval before it, so the run covering `day` is triggered at day + 1.
+    argv = [str(BIN / "airflow"), "dags", "test", "news_demo", (day + timedelta(days=1)).isoformat()]
     if conf:
         argv += ["-c", json.dumps(conf)]
     return subprocess.run(argv, env=lake["env"], capture_output=True, text=True, timeout=600)

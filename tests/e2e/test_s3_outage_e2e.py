@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -56,7 +56,7 @@ def test_fetch_task_survives_an_s3_outage(demo_site, tmp_path):
         home.mkdir()
         subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
         baseline = article_hits(demo_site)
-        run = subprocess.Popen([str(BIN / "airflow"), "dags", "test", "news_demo", DAY.isoformat()], env=env,
+        run = subprocess.Popen([str(BIN / "airflow"), "dags", "test", "news_demo", (DAY + timedelta(days=1)).isoformat()], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             deadline = time.monotonic() + 180
