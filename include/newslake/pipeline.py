@@ -222,6 +222,7 @@ def _prefer(record: dict, other: dict) -> bool:
 def extract_stage(ctx: RunContext) -> dict:
     """Extract records from the day's raw zone, dropping duplicates and articles of other days."""
     from newslake.extraction import extract_article
+    from newslake.fetching import decode_html
     from newslake.lake import ARTICLE_SCHEMA, parquet_bytes, records_to_table
     from newslake.rawzone import read_raw_body, read_raw_index
 
@@ -233,7 +234,9 @@ def extract_stage(ctx: RunContext) -> dict:
             continue
         counts["pages"] += 1
         try:
-            html = read_raw_body(ctx.store, row["raw_key"])
+            # The response's charset header is evidence too: decode with it, not from the bytes alone.
+            headers = json.loads(row.get("headers") or "{}")
+            html = decode_html(read_raw_body(ctx.store, row["raw_key"]), headers)
             article = extract_article(html, row.get("final_url") or row["url"], hints=_hints_from_row(row), source=ctx.source)
         except Exception as exc:  # a single bad page must not sink the run; it is counted
             log.warning("unparseable page %s: %s", row["url"], exc)
