@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from newslake.lake import read_manifest, read_partition
 from newslake.rawzone import read_raw_index
 from newslake.storage import open_store

@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 import pytest
 from fixtures_s3 import _pick_ports, make_test_server
-
 from newslake.lake import read_partition
 from newslake.rawzone import read_raw_index
 from newslake.storage import open_store

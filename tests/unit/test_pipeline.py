@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-
 from newslake.config import parse_sources
 from newslake.fetching import FetchResult, Outcome
 from newslake.lake import read_manifest, read_partition
