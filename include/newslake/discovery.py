@@ -331,7 +331,12 @@ def discover(
             for candidate in items:
                 collector.add(candidate)
 
-    pending = [(source.absolute(s), None) for s in source.discovery.sitemaps]
+    sitemaps = [source.absolute(s) for s in source.discovery.sitemaps]
+    robots = getattr(fetcher, "robots", None)
+    if robots is not None:
+        # Sitemaps that robots.txt announces count as entry points too, even when the config omits them.
+        sitemaps += [u for u in robots(source.base_url).sitemaps if u not in sitemaps]
+    pending = [(url, None) for url in sitemaps]
     seen_sitemaps: set[str] = set()
     while pending and len(seen_sitemaps) < MAX_SITEMAPS:
         url, lastmod = pending.pop(0)

@@ -176,3 +176,15 @@ def test_url_dates_prune_sitemap_entries_far_from_the_interval():
         "https://wire.example.kz/en/features/undated/",
     ]
     assert result.counts["skipped_out_of_interval"] == 1
+
+
+def test_sitemaps_listed_in_robots_txt_are_entry_points():
+    from newslake.fetching import RobotsRules
+
+    class RobotsFetcher(ScriptedFetcher):
+        def robots(self, url):
+            return RobotsRules(rules=(), crawl_delay=None, sitemaps=(BASE + "sitemap.xml",))
+
+    fetcher = RobotsFetcher({BASE + "sitemap.xml": ok(INDEX), BASE + "sitemaps/news.xml": ok(NEWS)})
+    result = discover(source(feeds=["rss.xml"]), START, END, fetcher)
+    assert [c.url for c in result.candidates] == ["https://wire.example.kz/en/2026/11/18/osh-blogger/"]
