@@ -94,6 +94,31 @@ def _squash(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
 
+_SECTION_WORDS = frozenset(
+    "opinion opinions editorial editorials analysis commentary column news breaking politics world local "
+    "national business economy sport sports college culture entertainment lifestyle tech technology science "
+    "health travel video photos live update updated exclusive watch review reviews мнение новости политика "
+    "экономика спорт культура общество".split()
+)
+
+
+def _is_section_label(part: str) -> bool:
+    words = part.lower().split()
+    return 0 < len(words) <= 3 and all(w.strip("[]():") in _SECTION_WORDS for w in words)
+
+
+def _strip_section_labels(title: str) -> str:
+    """'Opinion | Story | Editorial' -> 'Story'."""
+    parts = _TITLE_SEP_RE.split(title)
+    while len(parts) > 1 and _is_section_label(parts[0]):
+        title = title[len(parts[0]):].lstrip(" |-–—:»·•/")
+        parts = parts[1:]
+    while len(parts) > 1 and _is_section_label(parts[-1]):
+        title = title[: title.rfind(parts[-1])].rstrip(" |-–—:»·•/")
+        parts = parts[:-1]
+    return title
+
+
 def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, host: str,
                      headings: frozenset[str] = frozenset()) -> str:
     """Remove a site-name part from a page title ('Story | Site', 'Site - Story')."""
@@ -115,6 +140,10 @@ def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, ho
     for part in parts:
         if _squash(part) in headings:  # the part the page itself prints as its headline
             return part
+    title = _strip_section_labels(title)
+    parts = _TITLE_SEP_RE.split(title)
+    if len(parts) < 2:
+        return title
     first, last = parts[0], parts[-1]
     if is_site(last) or (" | " in title and len(last.split()) <= 5 < len(first.split())):
         return title[: title.rfind(last)].rstrip(" |-–—:»·•/")
@@ -137,6 +166,10 @@ def _is_story_heading(h1: str, title: str, site_names: tuple[str, ...]) -> bool:
         return False
     if _squash(h1) in {_squash(s) for s in site_names}:
         return False
+    squashed_h1, squashed_title = _squash(h1), _squash(title)
+    if len(squashed_h1) > len(squashed_title) and squashed_h1.endswith(squashed_title):
+        return False  # the heading is the title behind a section label
+
     # share a distinctive word with the metadata title, so a site banner in <h1> does not win
     h1_words = {w for w in re.findall(r"\w{4,}", h1.lower())}
     title_words = {w for w in re.findall(r"\w{4,}", title.lower())}
@@ -165,7 +198,7 @@ def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, s
                 # metadata titles are often SEO variants or cut at 110 characters; the story's own
                 # heading is what readers see, when it is clearly the same story's headline
                 if h1 and how != "html" and _is_story_heading(h1, title, site_names):
-                    title, how = h1, "html"
+                    title, how = _strip_section_labels(h1), "html"
             article.title = title
             article.field_sources["title"] = how
             return

@@ -89,3 +89,12 @@ def test_missing_lists_fields_the_page_did_not_give():
     assert "published_at" in article.missing
     assert "authors" in article.missing
     assert "body" not in article.missing and "title" not in article.missing
+
+
+def test_section_labels_are_not_part_of_the_title():
+    head = '<meta property="og:title" content="Opinion | Taraz court fine is a warning to editors | Editorial">'
+    article = extract_article(page(head, title="Taraz court fine is a warning to editors"), URL)
+    assert article.title == "Taraz court fine is a warning to editors"
+    head = '<meta property="og:title" content="Taraz court fine is a warning to editors">'
+    article = extract_article(page(head, title="Opinion Taraz court fine is a warning to editors"), URL)
+    assert article.title == "Taraz court fine is a warning to editors"
