@@ -10,60 +10,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-import urllib.error
 import urllib.request
 from datetime import date
 
-from newslake.devstack import StackConfig, StackError, airflow_password, stack_env, up
+from newslake.devstack import (
+    AirflowApi,
+    StackConfig,
+    StackError,
+    airflow_password,
+    run_backfill,
+    stack_env,
+    up,
+)
 
 DAG_ID = "news_demo"
 TIMEOUT = float(os.environ.get("NEWSLAKE_DEMO_TIMEOUT", "1200"))
-
-
-class Api:
-    """Minimal client for Airflow's REST API v2 with a JWT from /auth/token."""
-
-    def __init__(self, base: str, user: str, password: str):
-        self.base = base
-        token = self._call("POST", "/auth/token", {"username": user, "password": password}, auth=False)
-        self.token = token["access_token"]
-
-    def _call(self, method: str, path: str, body: dict | None = None, *, auth: bool = True) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if auth:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"{method} {path} -> {exc.code}: {exc.read()[:500].decode(errors='replace')}") from None
-
-    def get(self, path: str) -> dict:
-        """GET a JSON resource."""
-        return self._call("GET", path)
-
-    def post(self, path: str, body: dict) -> dict:
-        """POST a JSON body."""
-        return self._call("POST", path, body)
-
-    def patch(self, path: str, body: dict) -> dict:
-        """PATCH a JSON body."""
-        return self._call("PATCH", path, body)
-
-
-def wait_for_dag(api: Api, timeout: float = 180) -> None:
-    """Wait until the DAG processor has parsed news_demo."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            api.get(f"/api/v2/dags/{DAG_ID}")
-            return
-        except RuntimeError:
-            time.sleep(2)
-    raise StackError(f"{DAG_ID} was not parsed within {timeout:.0f}s; see .run/airflow.log")
 
 
 def demo_days(site_url: str) -> list[date]:
@@ -71,38 +32,6 @@ def demo_days(site_url: str) -> list[date]:
     with urllib.request.urlopen(site_url + "_answer_key.json", timeout=10) as response:
         key = json.loads(response.read())
     return sorted(date.fromisoformat(d) for d in key["days"])
-
-
-def run_backfill(api: Api, days: list[date]) -> dict[str, str]:
-    """Create the backfill, unpause the DAG and wait until every day's run has finished."""
-    wanted = {d.isoformat() for d in days}
-    existing = {r["logical_date"][:10]: r["state"] for r in api.get(f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100")["dag_runs"]}
-    if not wanted <= {d for d, s in existing.items() if s == "success"}:
-        api.post(
-            "/api/v2/backfills",
-            {
-                "dag_id": DAG_ID,
-                "from_date": f"{days[0].isoformat()}T00:00:00Z",
-                "to_date": f"{days[-1].isoformat()}T00:00:00Z",
-                "reprocess_behavior": "failed",
-                "max_active_runs": 1,
-            },
-        )
-    api.patch(f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
-    deadline, last = time.monotonic() + TIMEOUT, ""
-    while True:
-        runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100&order_by=logical_date")["dag_runs"]
-        states = {r["logical_date"][:10]: r["state"] for r in runs if r["logical_date"][:10] in wanted}
-        done = {d: s for d, s in states.items() if s in ("success", "failed")}
-        line = f"  runs finished {len(done)}/{len(wanted)}: " + " ".join(f"{d[5:]}={s}" for d, s in sorted(states.items()))
-        if line != last:
-            print(line, flush=True)
-            last = line
-        if len(done) == len(wanted):
-            return states
-        if time.monotonic() > deadline:
-            raise StackError(f"backfill did not finish within {TIMEOUT:.0f}s: {states}")
-        time.sleep(3)
 
 
 def lake_table(cfg: StackConfig, days: list[date], states: dict[str, str]) -> list[dict]:
@@ -167,11 +96,11 @@ def main() -> int:
     print("newslake demo: starting SeaweedFS, the demo news site and Airflow (first start takes a minute)...", flush=True)
     try:
         up(cfg)
-        api = Api(cfg.airflow_url, "admin", airflow_password(cfg))
-        wait_for_dag(api)
+        api = AirflowApi(cfg.airflow_url, "admin", airflow_password(cfg))
+        api.wait_for_dag(DAG_ID)
         days = demo_days(cfg.site_url)
         print(f"backfilling {DAG_ID} for {days[0]} .. {days[-1]} ({len(days)} days) through the Airflow scheduler", flush=True)
-        states = run_backfill(api, days)
+        states = run_backfill(api, DAG_ID, days, timeout=TIMEOUT, progress=print)
     except (StackError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -42,6 +42,8 @@ class StackConfig:
     secret_key: str = "newslake-dev-secret"
     bucket: str = "newslake"
     crawl_delay: float = 0.2
+    log_server_port: int = 8793  # scheduler's task-log server; the triggerer's is the next port
+    prefix: str = ""  # key prefix inside the bucket (tests isolate themselves with it)
 
     @property
     def site_url(self) -> str:
@@ -62,6 +64,86 @@ class StackConfig:
     def airflow_home(self) -> Path:
         """AIRFLOW_HOME of this stack."""
         return self.run_dir / "airflow"
+
+
+class AirflowApi:
+    """Minimal client for Airflow's REST API v2 with a JWT from /auth/token (what the UI uses)."""
+
+    def __init__(self, base: str, user: str, password: str):
+        self.base = base
+        self.token = self._call("POST", "/auth/token", {"username": user, "password": password}, auth=False)[
+            "access_token"
+        ]
+
+    def _call(self, method: str, path: str, body: dict | None = None, *, auth: bool = True) -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if auth:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:500].decode(errors="replace")
+            raise StackError(f"{method} {path} -> {exc.code}: {detail}") from None
+
+    def get(self, path: str) -> dict:
+        """GET a JSON resource."""
+        return self._call("GET", path)
+
+    def post(self, path: str, body: dict) -> dict:
+        """POST a JSON body."""
+        return self._call("POST", path, body)
+
+    def patch(self, path: str, body: dict) -> dict:
+        """PATCH a JSON body."""
+        return self._call("PATCH", path, body)
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 180) -> None:
+        """Wait until the DAG processor has parsed dag_id."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.get(f"/api/v2/dags/{dag_id}")
+                return
+            except StackError:
+                time.sleep(2)
+        raise StackError(f"{dag_id} was not parsed within {timeout:.0f}s; see the Airflow log")
+
+
+def run_backfill(api: AirflowApi, dag_id: str, days: list, *, timeout: float = 1200, progress=None) -> dict[str, str]:
+    """Backfill the days (interval starts) through the scheduler, unpause, wait; returns day -> run state."""
+    wanted = {d.isoformat() for d in days}
+    runs = api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
+    if not wanted <= {r["logical_date"][:10] for r in runs if r["state"] == "success"}:
+        api.post(
+            "/api/v2/backfills",
+            {
+                "dag_id": dag_id,
+                "from_date": f"{min(days).isoformat()}T00:00:00Z",
+                "to_date": f"{max(days).isoformat()}T00:00:00Z",
+                "reprocess_behavior": "failed",
+                "max_active_runs": 1,
+            },
+        )
+    api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": False})
+    deadline, last = time.monotonic() + timeout, ""
+    while True:
+        runs = api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100&order_by=logical_date")["dag_runs"]
+        states = {r["logical_date"][:10]: r["state"] for r in runs if r["logical_date"][:10] in wanted}
+        done = {d: s for d, s in states.items() if s in ("success", "failed")}
+        line = f"  runs finished {len(done)}/{len(wanted)}: " + " ".join(
+            f"{d[5:]}={s}" for d, s in sorted(states.items())
+        )
+        if progress is not None and line != last:
+            progress(line, flush=True)
+            last = line
+        if len(done) == len(wanted):
+            return states
+        if time.monotonic() > deadline:
+            raise StackError(f"backfill did not finish within {timeout:.0f}s: {states}")
+        time.sleep(3)
 
 
 def _pidfile(cfg: StackConfig, name: str) -> Path:
@@ -132,6 +214,9 @@ def stack_env(cfg: StackConfig) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "15",
         "AIRFLOW_CONN_NEWSLAKE_S3": f"aws://{cfg.access_key}:{cfg.secret_key}@/?endpoint_url={endpoint}",
         "NEWSLAKE_BUCKET": cfg.bucket,
+        "NEWSLAKE_PREFIX": cfg.prefix,
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(cfg.log_server_port),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(cfg.log_server_port + 1),
         "NEWSLAKE_DEMO_BASE_URL": cfg.site_url,
         "AWS_ACCESS_KEY_ID": cfg.access_key,
         "AWS_SECRET_ACCESS_KEY": cfg.secret_key,
