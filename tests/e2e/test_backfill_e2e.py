@@ -14,8 +14,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from newslake.devstack import AirflowApi, StackConfig, airflow_password, down, run_backfill, start_airflow, stack_env
+from newslake.devstack import (
+    AirflowApi,
+    StackConfig,
+    airflow_password,
+    down,
+    run_backfill,
+    stack_env,
+    start_airflow,
+)
 from newslake.lake import read_manifest, read_partition
 from newslake.storage import open_store
 from newslake.urls import article_id
