@@ -153,8 +153,17 @@ def main_text_paragraphs(tree, url: str | None) -> list[str]:
     fast_words = _prose_words(fast)
     if fast_words >= SHORT_EXTRACTION_WORDS:
         return fast
-    full = trafilatura_paragraphs(tree, url)
-    return full if _prose_words(full) > fast_words else fast
+    best, best_words = fast, fast_words
+    # the full cascade first, then the fast pass without precision pruning (small pages built
+    # from many tiny blocks lose everything to it; their menus are cleaned up afterwards)
+    for options in ({}, {"fast": True}):
+        candidate = trafilatura_paragraphs(tree, url, **options)
+        words = _prose_words(candidate)
+        if words > best_words:
+            best, best_words = candidate, words
+        if best_words >= SHORT_EXTRACTION_WORDS:
+            break
+    return best
 
 
 def jsonld_body_paragraphs(body: str | None) -> list[str]:
