@@ -145,12 +145,10 @@ def test_components_run_their_commands(stack):
 
 
 @needs_compose
-def test_init_migrates_creates_admin_and_politeness_pools(stack):
+def test_init_migrates_and_creates_admin(stack):
     script = " ".join(stack["services"]["airflow-init"]["command"])
     assert "airflow db migrate" in script
     assert "airflow users create" in script and "--role Admin" in script
-    assert re.search(r"airflow pools set \"newslake_\$+\{sid\}\" 1 ", script)
-    assert "load_sources(enabled_only=True)" in script
     for name in AIRFLOW_SERVICES - {"airflow-init"}:
         depends = stack["services"][name]["depends_on"]
         assert depends["airflow-init"]["condition"] == "service_completed_successfully"
