@@ -321,6 +321,28 @@ _END_MARKER_RE = re.compile(
 _DATED_LINE_RE = re.compile(r"^\W*\d{1,2}[.:/]\d{2}(?:[.:/]\d{2,4})?\b")
 
 
+# cross-links placed inside the story text: 'Read also: …', 'Читайте также: …'
+_CROSS_LINK_RE = re.compile(
+    r"^(?:read (?:also|more)|see also|also read|related(?: stories| articles)?|more on this|читайте (?:также|еще|ещё)"
+    r"|смотрите также|см\. также|по теме|оқыңыз|окуңуз)\b\s*[:.\-–—]?",
+    re.IGNORECASE,
+)
+# a summary box above the story: a 'Key points' label and its bullet lines
+_SUMMARY_LABEL_RE = re.compile(r"^(?:key (?:points|facts|takeaways)|highlights|in brief|summary|главное|коротко"
+                               r"|кратко|основное)\s*:?$", re.IGNORECASE)
+
+
+def _drop_summary_box(paragraphs: list[str]) -> list[str]:
+    for index, paragraph in enumerate(paragraphs[:3]):
+        if _SUMMARY_LABEL_RE.match(paragraph.strip()):
+            end = index + 1
+            while end < len(paragraphs) and paragraphs[end].lstrip().startswith(("- ", "• ", "* ", "— ")):
+                end += 1
+            if end > index + 1:
+                return paragraphs[:index] + paragraphs[end:]
+    return paragraphs
+
+
 def _is_furniture(paragraph: str) -> bool:
     words = len(paragraph.split())
     return (words <= 40 and bool(_FURNITURE_RE.search(paragraph))) or (words <= 8 and "©" in paragraph)
@@ -376,6 +398,8 @@ def _is_trailing_junk(paragraph: str) -> bool:
 def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = _drop_heading(paragraphs, article.title)
     paragraphs = _drop_dated_runs(_cut_after_rights_notice(paragraphs))
+    paragraphs = [p for p in _drop_summary_box(paragraphs)
+                  if not (len(p.split()) <= 25 and _CROSS_LINK_RE.match(p))]
     while paragraphs and (_is_furniture(paragraphs[-1]) or _is_trailing_junk(paragraphs[-1])):
         paragraphs = paragraphs[:-1]
     while paragraphs and _is_furniture(paragraphs[0]):

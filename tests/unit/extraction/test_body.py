@@ -67,3 +67,10 @@ def test_menu_lines_above_the_headline_are_not_body():
             '<div class="story"><div>Court upholds fine</div>' + "".join(f"<p>{p}</p>" for p in STORY) + "</div></div>")
     article = extract_article(page(body=body), URL)
     assert article.body.split("\n\n") == STORY
+
+
+def test_cross_links_and_summary_boxes_are_not_body():
+    before = '<p>Key points</p><ul><li>Fine upheld on appeal</li><li>Publisher will go to the Supreme Court</li></ul>'
+    inside = STORY[:2] + ["Read also: Heat wave hits the south"] + STORY[2:]
+    article = extract_article(page(before=before, paragraphs=inside), URL)
+    assert article.body.split("\n\n") == STORY
