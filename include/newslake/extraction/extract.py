@@ -18,6 +18,15 @@ from .body import (
     reconcile_with_jsonld,
     unwrap_layout_tables,
 )
+from .cleanup import (
+    cut_after_rights_notice,
+    drop_dated_runs,
+    drop_heading,
+    drop_summary_box,
+    is_cross_link,
+    is_furniture,
+    is_trailing_junk,
+)
 from .dateline import parse_dateline
 from .dates import (
     date_from_text,
@@ -32,6 +41,7 @@ from .decoding import decode_html
 from .language import detect_language, normalise_language_tag
 from .metadata import PageMeta, read_metadata
 from .selectors import SelectorResult, apply_selectors, has_selectors
+from .titles import is_story_heading, squash, strip_section_labels, strip_site_name, unescape_entities
 
 IMPORTANT_FIELDS = ("title", "body", "published_at", "authors", "language")
 _OG_KEYS = ("og:", "article:")
@@ -56,7 +66,6 @@ _DESCRIPTION_META = ("og:description", "description", "twitter:description", "dc
                      "dcterms.description")
 _SECTION_META = ("article:section", "og:article:section", "parsely-section", "section", "category")
 _TAG_META = ("article:tag", "og:article:tag", "news_keywords", "keywords", "parsely-tags")
-_TITLE_SEP_RE = re.compile(r"\s+(?:\||-|–|—|::|»|·|•|/)\s+")
 
 
 def _source_of_key(key: str) -> str:
@@ -90,97 +99,11 @@ def _site_names(meta: PageMeta) -> tuple[str, ...]:
     return tuple(n.lstrip("@") for n in names)
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\W+", "", text.lower())
-
-
-_SECTION_WORDS = frozenset(
-    "opinion opinions editorial editorials analysis commentary column news breaking politics world local "
-    "national business economy sport sports college culture entertainment lifestyle tech technology science "
-    "health travel video photos live update updated exclusive watch review reviews мнение новости политика "
-    "экономика спорт культура общество".split()
-)
-
-
-def _is_section_label(part: str) -> bool:
-    words = part.lower().split()
-    return 0 < len(words) <= 3 and all(w.strip("[]():") in _SECTION_WORDS for w in words)
-
-
-def _strip_section_labels(title: str) -> str:
-    """'Opinion | Story | Editorial' -> 'Story'."""
-    parts = _TITLE_SEP_RE.split(title)
-    while len(parts) > 1 and _is_section_label(parts[0]):
-        title = title[len(parts[0]):].lstrip(" |-–—:»·•/")
-        parts = parts[1:]
-    while len(parts) > 1 and _is_section_label(parts[-1]):
-        title = title[: title.rfind(parts[-1])].rstrip(" |-–—:»·•/")
-        parts = parts[:-1]
-    return title
-
-
-def _strip_site_name(title: str, site_names: tuple[str, ...], h1: str | None, host: str,
-                     headings: frozenset[str] = frozenset()) -> str:
-    """Remove a site-name part from a page title ('Story | Site', 'Site - Story')."""
-    if h1 and h1 != title and h1 in title:
-        rest = title.replace(h1, "", 1).strip()
-        # the heading plus a separated site part: 'Story | Site', 'Site: Story'
-        if rest and (rest[0] in "|-–—:»·•/" or rest[-1] in "|-–—:»·•/"):
-            return h1
-    parts = _TITLE_SEP_RE.split(title)
-    if len(parts) < 2:
-        return title
-    names = {_squash(s) for s in site_names if _squash(s)}
-    squashed_host = _squash(host.removeprefix("www."))
-
-    def is_site(part: str) -> bool:
-        key = _squash(part)
-        return bool(key) and (key in names or (len(part.split()) <= 4 and key in squashed_host))
-
-    for part in parts:
-        if _squash(part) in headings:  # the part the page itself prints as its headline
-            return part
-    title = _strip_section_labels(title)
-    parts = _TITLE_SEP_RE.split(title)
-    if len(parts) < 2:
-        return title
-    first, last = parts[0], parts[-1]
-    if is_site(last) or (" | " in title and len(last.split()) <= 5 < len(first.split())):
-        return title[: title.rfind(last)].rstrip(" |-–—:»·•/")
-    if is_site(first):
-        return title[len(first):].lstrip(" |-–—:»·•/")
-    return title
-
-
-def _unescape(text: str) -> str:
-    """Decode entities a CMS escaped twice ('&amp;#8217;' arrives as '&#8217;')."""
-    if "&" in text and re.search(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", text):
-        import html
-
-        return html.unescape(text)
-    return text
-
-
-def _is_story_heading(h1: str, title: str, site_names: tuple[str, ...]) -> bool:
-    if h1 == title or len(h1.split()) < 3 or len(h1) > 300:
-        return False
-    if _squash(h1) in {_squash(s) for s in site_names}:
-        return False
-    squashed_h1, squashed_title = _squash(h1), _squash(title)
-    if len(squashed_h1) > len(squashed_title) and squashed_h1.endswith(squashed_title):
-        return False  # the heading is the title behind a section label
-
-    # share a distinctive word with the metadata title, so a site banner in <h1> does not win
-    h1_words = {w for w in re.findall(r"\w{4,}", h1.lower())}
-    title_words = {w for w in re.findall(r"\w{4,}", title.lower())}
-    return len(h1_words & title_words) >= max(1, min(len(h1_words), len(title_words)) // 3)
-
-
 def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, sel: SelectorResult,
                   lead: list[str]) -> None:
     h1_nodes = tree.xpath("//h1")
     h1 = _node_text(h1_nodes[0]) if h1_nodes else None
-    headings = frozenset(_squash(t) for t in [*lead[:15], *(_node_text(n) for n in tree.iter("h1", "h2", "h3"))]
+    headings = frozenset(squash(t) for t in [*lead[:15], *(_node_text(n) for n in tree.iter("h1", "h2", "h3"))]
                          if 0 < len(t) < 300)
     site_names = _site_names(meta)
     candidates: list[tuple[str | None, str]] = [(sel.title, "selector")]
@@ -192,13 +115,13 @@ def _choose_title(article: Article, meta: PageMeta, tree, hints: Hints | None, s
     candidates += [(hints.title if hints else None, "hints"), (meta.title_tag, "html"), (h1, "html")]
     for value, how in candidates:
         if value and value.strip():
-            title = _unescape(" ".join(value.split()))
+            title = unescape_entities(" ".join(value.split()))
             if how != "selector":
-                title = _strip_site_name(title, site_names, h1, urlsplit(article.url).hostname or "", headings)
+                title = strip_site_name(title, site_names, h1, urlsplit(article.url).hostname or "", headings)
                 # metadata titles are often SEO variants or cut at 110 characters; the story's own
                 # heading is what readers see, when it is clearly the same story's headline
-                if h1 and how != "html" and _is_story_heading(h1, title, site_names):
-                    title, how = _strip_section_labels(h1), "html"
+                if h1 and how != "html" and is_story_heading(h1, title, site_names):
+                    title, how = strip_section_labels(h1), "html"
             article.title = title
             article.field_sources["title"] = how
             return
@@ -293,123 +216,21 @@ def _choose_body(article: Article, tree, url: str, meta: PageMeta, sel: Selector
     return paragraphs
 
 
-def _same_text(a: str, b: str) -> bool:
-    def norm(s: str) -> str:
-        return " ".join(re.findall(r"\w+", s.lower()))
-
-    return norm(a) == norm(b)
-
-
-_FURNITURE_RE = re.compile(
-    r"^(?:©|\(c\)|copyright\b)|all rights reserved|все права защищены|reproduction of (?:materials|content)"
-    r"|подпишитесь на|sign up for|subscribe to our|newsletter|рассылк"
-    r"|перепечатка|при (?:использовании|цитировании) материалов|^(?:share|follow us|subscribe|advertisement"
-    r"|реклама|поделиться)\b",
-    re.IGNORECASE,
-)
-
-
-# Rights notices end the story on every site that prints one: nothing after them is article text.
-_END_MARKER_RE = re.compile(
-    r"all rights reserved|все права защищены|права защищены|исключительные права|правовые ограничения"
-    r"|(?:допускается|разрешается|запрещается) (?:цитирование|перепечатка|копирование|использование)"
-    r"|(?:перепечатка|републикация|цитирование|копирование)[^.]{0,80}(?:ссылк|гиперссылк|согласовани|разрешени)"
-    r"|may not be (?:reproduced|republished|redistributed)|without (?:the )?(?:prior )?written permission",
-    re.IGNORECASE,
-)
-# a list of headlines each starting with its date or time: '27.11 \ 15:00 Title', '22:48 / 09.04.2013 Title'
-_DATED_LINE_RE = re.compile(r"^\W*\d{1,2}[.:/]\d{2}(?:[.:/]\d{2,4})?\b")
-
-
-# cross-links placed inside the story text: 'Read also: …', 'Читайте также: …'
-_CROSS_LINK_RE = re.compile(
-    r"^(?:read (?:also|more)|see also|also read|related(?: stories| articles)?|more on this|читайте (?:также|еще|ещё)"
-    r"|смотрите также|см\. также|по теме|оқыңыз|окуңуз)\b\s*[:.\-–—]?",
-    re.IGNORECASE,
-)
-# a summary box above the story: a 'Key points' label and its bullet lines
-_SUMMARY_LABEL_RE = re.compile(r"^(?:key (?:points|facts|takeaways)|highlights|in brief|summary|главное|коротко"
-                               r"|кратко|основное)\s*:?$", re.IGNORECASE)
-
-
-def _drop_summary_box(paragraphs: list[str]) -> list[str]:
-    for index, paragraph in enumerate(paragraphs[:3]):
-        if _SUMMARY_LABEL_RE.match(paragraph.strip()):
-            end = index + 1
-            while end < len(paragraphs) and paragraphs[end].lstrip().startswith(("- ", "• ", "* ", "— ")):
-                end += 1
-            if end > index + 1:
-                return paragraphs[:index] + paragraphs[end:]
-    return paragraphs
-
-
-def _is_furniture(paragraph: str) -> bool:
-    words = len(paragraph.split())
-    return (words <= 40 and bool(_FURNITURE_RE.search(paragraph))) or (words <= 8 and "©" in paragraph)
-
-
-def _is_headline_list(paragraph: str) -> bool:
-    lines = paragraph.split("\n")
-    return len(lines) >= 3 and sum(1 for line in lines if _DATED_LINE_RE.match(line)) >= 0.6 * len(lines)
-
-
-def _drop_dated_runs(paragraphs: list[str]) -> list[str]:
-    """Drop runs of three or more short lines that each start with a date or time (headline lists)."""
-    dated = [len(p.split()) <= 20 and _DATED_LINE_RE.match(p) is not None for p in paragraphs]
-    keep = [True] * len(paragraphs)
-    start = 0
-    while start < len(paragraphs):
-        end = start
-        while end < len(paragraphs) and dated[end]:
-            end += 1
-        if end - start >= 3:
-            keep[start:end] = [False] * (end - start)
-        start = end + 1 if end == start else end
-    return [p for p, k in zip(paragraphs, keep, strict=True) if k and not _is_headline_list(p)]
-
-
-def _cut_after_rights_notice(paragraphs: list[str]) -> list[str]:
-    for index in range(len(paragraphs) // 2, len(paragraphs)):
-        if len(paragraphs[index].split()) <= 80 and _END_MARKER_RE.search(paragraphs[index]):
-            return paragraphs[:index]
-    return paragraphs
-
-
-def _drop_heading(paragraphs: list[str], title: str | None) -> tuple[list[str], bool]:
-    """Drop the headline and the short lines above it (menu items, section label); True if found."""
-    if not title:
-        return paragraphs, False
-    for index, paragraph in enumerate(paragraphs[:15]):
-        if _same_text(paragraph, title):
-            if all(len(p.split()) <= 8 for p in paragraphs[:index]):
-                return paragraphs[index + 1:], True
-            break
-    return paragraphs, False
-
-
-def _is_trailing_junk(paragraph: str) -> bool:
-    """A short label left at the end (menu link, button): no sentence, not a person's name."""
-    words = paragraph.split()
-    if len(words) > 3 or paragraph.rstrip().endswith((".", "!", "?", "…", "\"", "”", "»")):
-        return False
-    return not normalise_authors(paragraph, min_tokens=2)
-
-
 def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    paragraphs, after_heading = _drop_heading(paragraphs, article.title)
-    paragraphs = _drop_dated_runs(_cut_after_rights_notice(paragraphs))
-    paragraphs = [p for p in _drop_summary_box(paragraphs)
-                  if not (len(p.split()) <= 25 and _CROSS_LINK_RE.match(p))]
-    while paragraphs and (_is_furniture(paragraphs[-1]) or _is_trailing_junk(paragraphs[-1])):
+    paragraphs, after_heading = drop_heading(paragraphs, article.title)
+    paragraphs = drop_dated_runs(cut_after_rights_notice(paragraphs))
+    paragraphs = [p for p in drop_summary_box(paragraphs)
+                  if not is_cross_link(p)]
+    while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
         paragraphs = paragraphs[:-1]
-    while paragraphs and _is_furniture(paragraphs[0]):
+    while paragraphs and is_furniture(paragraphs[0]):
         paragraphs = paragraphs[1:]
     byline_authors: list[str] = []
     names, index = byline_from_paragraphs(paragraphs, site_names=site_names, after_heading=after_heading)
     if names and index is not None:
         byline_authors = names
         paragraphs = paragraphs[:index] + paragraphs[index + 1:]
-        while paragraphs and (_is_furniture(paragraphs[-1]) or _is_trailing_junk(paragraphs[-1])):
+        while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
             paragraphs = paragraphs[:-1]
     if paragraphs:
         dateline = parse_dateline(paragraphs[0])
@@ -477,7 +298,7 @@ def _fill(article: Article, meta: PageMeta, url: str) -> None:
     elif description:
         how = _source_of_key(key)
     if description:
-        article.description = _unescape(" ".join(description.split()))
+        article.description = unescape_entities(" ".join(description.split()))
         article.field_sources["description"] = how
     if meta.jsonld and meta.jsonld.section:
         article.section, article.field_sources["section"] = meta.jsonld.section, "jsonld"

@@ -1,0 +1,119 @@
+"""Body clean-up rules applied to extracted paragraphs: headline and menus, furniture, rights notices."""
+
+from __future__ import annotations
+
+import re
+
+from .authors import normalise_authors
+
+
+def same_text(a: str, b: str) -> bool:
+    """True when two texts have the same words, ignoring case and punctuation."""
+    def norm(s: str) -> str:
+        return " ".join(re.findall(r"\w+", s.lower()))
+
+    return norm(a) == norm(b)
+
+
+_FURNITURE_RE = re.compile(
+    r"^(?:©|\(c\)|copyright\b)|all rights reserved|все права защищены|reproduction of (?:materials|content)"
+    r"|подпишитесь на|sign up for|subscribe to our|newsletter|рассылк"
+    r"|перепечатка|при (?:использовании|цитировании) материалов|^(?:share|follow us|subscribe|advertisement"
+    r"|реклама|поделиться)\b",
+    re.IGNORECASE,
+)
+
+
+# Rights notices end the story on every site that prints one: nothing after them is article text.
+_END_MARKER_RE = re.compile(
+    r"all rights reserved|все права защищены|права защищены|исключительные права|правовые ограничения"
+    r"|(?:допускается|разрешается|запрещается) (?:цитирование|перепечатка|копирование|использование)"
+    r"|(?:перепечатка|републикация|цитирование|копирование)[^.]{0,80}(?:ссылк|гиперссылк|согласовани|разрешени)"
+    r"|may not be (?:reproduced|republished|redistributed)|without (?:the )?(?:prior )?written permission",
+    re.IGNORECASE,
+)
+# a list of headlines each starting with its date or time: '27.11 \ 15:00 Title', '22:48 / 09.04.2013 Title'
+_DATED_LINE_RE = re.compile(r"^\W*\d{1,2}[.:/]\d{2}(?:[.:/]\d{2,4})?\b")
+
+
+# cross-links placed inside the story text: 'Read also: …', 'Читайте также: …'
+_CROSS_LINK_RE = re.compile(
+    r"^(?:read (?:also|more)|see also|also read|related(?: stories| articles)?|more on this|читайте (?:также|еще|ещё)"
+    r"|смотрите также|см\. также|по теме|оқыңыз|окуңуз)\b\s*[:.\-–—]?",
+    re.IGNORECASE,
+)
+# a summary box above the story: a 'Key points' label and its bullet lines
+_SUMMARY_LABEL_RE = re.compile(r"^(?:key (?:points|facts|takeaways)|highlights|in brief|summary|главное|коротко"
+                               r"|кратко|основное)\s*:?$", re.IGNORECASE)
+
+
+def drop_summary_box(paragraphs: list[str]) -> list[str]:
+    """Remove a 'Key points' label and its bullet lines near the start."""
+    for index, paragraph in enumerate(paragraphs[:3]):
+        if _SUMMARY_LABEL_RE.match(paragraph.strip()):
+            end = index + 1
+            while end < len(paragraphs) and paragraphs[end].lstrip().startswith(("- ", "• ", "* ", "— ")):
+                end += 1
+            if end > index + 1:
+                return paragraphs[:index] + paragraphs[end:]
+    return paragraphs
+
+
+def is_cross_link(paragraph: str) -> bool:
+    """A short 'Read also: …' line pointing at another story."""
+    return len(paragraph.split()) <= 25 and _CROSS_LINK_RE.match(paragraph) is not None
+
+
+def is_furniture(paragraph: str) -> bool:
+    """A short copyright, subscription, share or advertising line."""
+    words = len(paragraph.split())
+    return (words <= 40 and bool(_FURNITURE_RE.search(paragraph))) or (words <= 8 and "©" in paragraph)
+
+
+def is_headline_list(paragraph: str) -> bool:
+    """A multi-line block whose lines mostly start with a date or time (a list of other stories)."""
+    lines = paragraph.split("\n")
+    return len(lines) >= 3 and sum(1 for line in lines if _DATED_LINE_RE.match(line)) >= 0.6 * len(lines)
+
+
+def drop_dated_runs(paragraphs: list[str]) -> list[str]:
+    """Drop runs of three or more short lines that each start with a date or time (headline lists)."""
+    dated = [len(p.split()) <= 20 and _DATED_LINE_RE.match(p) is not None for p in paragraphs]
+    keep = [True] * len(paragraphs)
+    start = 0
+    while start < len(paragraphs):
+        end = start
+        while end < len(paragraphs) and dated[end]:
+            end += 1
+        if end - start >= 3:
+            keep[start:end] = [False] * (end - start)
+        start = end + 1 if end == start else end
+    return [p for p, k in zip(paragraphs, keep, strict=True) if k and not is_headline_list(p)]
+
+
+def cut_after_rights_notice(paragraphs: list[str]) -> list[str]:
+    """Cut the body at a rights notice in its second half; what follows is site furniture."""
+    for index in range(len(paragraphs) // 2, len(paragraphs)):
+        if len(paragraphs[index].split()) <= 80 and _END_MARKER_RE.search(paragraphs[index]):
+            return paragraphs[:index]
+    return paragraphs
+
+
+def drop_heading(paragraphs: list[str], title: str | None) -> tuple[list[str], bool]:
+    """Drop the headline and the short lines above it (menu items, section label); True if found."""
+    if not title:
+        return paragraphs, False
+    for index, paragraph in enumerate(paragraphs[:15]):
+        if same_text(paragraph, title):
+            if all(len(p.split()) <= 8 for p in paragraphs[:index]):
+                return paragraphs[index + 1:], True
+            break
+    return paragraphs, False
+
+
+def is_trailing_junk(paragraph: str) -> bool:
+    """A short label left at the end (menu link, button): no sentence, not a person's name."""
+    words = paragraph.split()
+    if len(words) > 3 or paragraph.rstrip().endswith((".", "!", "?", "…", "\"", "”", "»")):
+        return False
+    return not normalise_authors(paragraph, min_tokens=2)
