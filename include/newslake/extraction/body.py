@@ -135,7 +135,7 @@ _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…|\[&hellip;\]|\[…\]|&hellip;|read mo
 
 # Below this many words of prose the fast pass probably missed the story, so the full cascade
 # (readability/justext comparison, recall retries) is worth its cost.
-SHORT_EXTRACTION_WORDS = 60
+SHORT_EXTRACTION_WORDS = 40
 _PROSE_MIN_WORDS = 10  # shorter lines are labels, counters and links, not evidence of a story
 
 
