@@ -17,9 +17,9 @@ def same_text(a: str, b: str) -> bool:
 
 _FURNITURE_RE = re.compile(
     r"^(?:©|\(c\)|copyright\b)|all rights reserved|все права защищены|reproduction of (?:materials|content)"
-    r"|подпишитесь на|sign up for|subscribe to our|newsletter|рассылк"
-    r"|перепечатка|при (?:использовании|цитировании) материалов|^(?:share|follow us|subscribe|advertisement"
-    r"|реклама|поделиться)\b",
+    r"|(?:подпишитесь|подписывайтесь) на (?:нашу|наш|наши|рассылку|канал)|sign up (?:for|to) (?:our|the) \w*\s?newsletter"
+    r"|subscribe to our|перепечатка (?:материалов|запрещена)|при (?:использовании|цитировании) материалов"
+    r"|^(?:share|follow us|subscribe|advertisement|реклама|поделиться)\b",
     re.IGNORECASE,
 )
 

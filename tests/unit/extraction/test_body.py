@@ -74,3 +74,12 @@ def test_cross_links_and_summary_boxes_are_not_body():
     inside = STORY[:2] + ["Read also: Heat wave hits the south"] + STORY[2:]
     article = extract_article(page(before=before, paragraphs=inside), URL)
     assert article.body.split("\n\n") == STORY
+
+
+def test_story_sentences_mentioning_newsletters_are_kept():
+    first = ("БИШКЕК (NL) — Региональное издание запустило три зеркала и ежедневную почтовую рассылку, "
+             "чтобы читатели могли получать материалы без VPN.")
+    last = "The paper said its newsletter had gained ten thousand readers since the block began last week."
+    article = extract_article(page(paragraphs=[first] + STORY + [last]), URL)
+    assert article.dateline == "БИШКЕК (NL) —"
+    assert article.body.split("\n\n") == [first.split("— ", 1)[1]] + STORY + [last]
