@@ -3,24 +3,18 @@ scheduler (airflow standalone: SQLite + LocalExecutor) and writes the partition 
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import uuid
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from e2e_support import BIN, process_env, stack_config
 from newslake.devstack import (
     AirflowApi,
-    StackConfig,
     airflow_password,
     down,
     run_backfill,
-    stack_env,
     start_airflow,
 )
 from newslake.lake import read_manifest, read_partition
@@ -29,37 +23,11 @@ from newslake.urls import article_id
 
 pytestmark = pytest.mark.e2e
 
-BIN = Path(sys.executable).parent
 DAY = date(2026, 11, 19)
 
 
-def free_port(count: int = 1) -> int:
-    """A port p such that p .. p + count - 1 are free now."""
-    for _ in range(50):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if all(_free(port + i) for i in range(1, count)):
-            return port
-    raise RuntimeError("no free port range")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def test_backfill_through_the_scheduler(s3_server, demo_site, tmp_path):
-    cfg = StackConfig(
-        run_dir=tmp_path / "stack", airflow_port=free_port(), log_server_port=free_port(2),
-        site_port=demo_site.port, s3_port=urlsplit(s3_server.endpoint_url).port,
-        access_key=s3_server.access_key, secret_key=s3_server.secret_key, bucket=s3_server.bucket,
-        prefix=f"backfill-{uuid.uuid4().hex[:8]}",
-    )
+    cfg = stack_config(s3_server, demo_site, tmp_path / "stack", f"backfill-{uuid.uuid4().hex[:8]}")
     cfg.run_dir.mkdir()
     try:
         start_airflow(cfg)
@@ -76,8 +44,7 @@ def test_backfill_through_the_scheduler(s3_server, demo_site, tmp_path):
     assert read_manifest(store, "articles", "demo", DAY)["run_id"].startswith("backfill__")
 
     cli = replace(cfg, prefix=cfg.prefix + "-cli")
-    env = {**os.environ, **stack_env(cli)}
-    env.pop("NEWSLAKE_S3_ENDPOINT_URL", None)
+    env = process_env(cli)
     out = subprocess.run([str(BIN / "newslake"), "ingest", "--source", "demo", "--date", DAY.isoformat()],
                          env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]

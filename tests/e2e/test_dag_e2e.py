@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
-import sys
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
+from e2e_support import BIN, migrate, process_env, stack_config
 from newslake.lake import read_manifest, read_partition
 from newslake.rawzone import read_raw_index
 from newslake.storage import open_store
@@ -25,33 +22,16 @@ from newslake.urls import article_id
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 DAYS = [date(2026, 11, 18), date(2026, 11, 20)]
 
 
 @pytest.fixture(scope="module")
 def lake(s3_server, demo_site, tmp_path_factory):
     """Environment for Airflow + CLI processes and the store they write to (a prefix of its own)."""
-    home = tmp_path_factory.mktemp("airflow-home")
-    prefix = f"e2e-{uuid.uuid4().hex[:8]}"
-    endpoint = quote(s3_server.endpoint_url, safe="")
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW_CONN_NEWSLAKE_S3": f"aws://{s3_server.access_key}:{s3_server.secret_key}@/?endpoint_url={endpoint}",
-        "NEWSLAKE_BUCKET": s3_server.bucket,
-        "NEWSLAKE_PREFIX": prefix,
-        "NEWSLAKE_DEMO_BASE_URL": demo_site.base_url,
-    }
-    env.pop("NEWSLAKE_S3_ENDPOINT_URL", None)
-    migrate = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, capture_output=True, text=True)
-    assert migrate.returncode == 0, migrate.stderr[-2000:]
-    return {"env": env, "prefix": prefix, "store": open_store(s3_server.settings(prefix=prefix))}
+    cfg = stack_config(s3_server, demo_site, tmp_path_factory.mktemp("stack"), f"e2e-{uuid.uuid4().hex[:8]}")
+    env = process_env(cfg)
+    migrate(env)
+    return {"env": env, "prefix": cfg.prefix, "store": open_store(s3_server.settings(prefix=cfg.prefix))}
 
 
 def airflow_test(lake, day: date, conf: dict | None = None) -> subprocess.CompletedProcess:

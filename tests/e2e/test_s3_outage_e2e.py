@@ -3,17 +3,15 @@ server is back, and the raw index holds each URL once."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
+from e2e_support import BIN, migrate, process_env, stack_config
 from fixtures_s3 import _pick_ports, make_test_server
 from newslake.lake import read_partition
 from newslake.rawzone import read_raw_index
@@ -21,8 +19,6 @@ from newslake.storage import open_store
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 DAY = date(2026, 11, 18)
 
 
@@ -34,26 +30,12 @@ def test_fetch_task_survives_an_s3_outage(demo_site, tmp_path):
     server = make_test_server(tmp_path / "seaweed", _pick_ports())
     server.start()
     try:
-        home = tmp_path / "airflow"
-        prefix = f"outage-{uuid.uuid4().hex[:8]}"
-        env = {
-            **os.environ,
-            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW_CONN_NEWSLAKE_S3": f"aws://{server.access_key}:{server.secret_key}@/?endpoint_url="
-            + quote(server.endpoint_url, safe=""),
-            "NEWSLAKE_BUCKET": server.bucket,
-            "NEWSLAKE_PREFIX": prefix,
-            "NEWSLAKE_DEMO_BASE_URL": demo_site.base_url,
-            # Slow the crawl down so the outage lands in the middle of the fetch task.
-            "NEWSLAKE_DEMO_DELAY": "0.6",
-            "NEWSLAKE_RETRY_DELAY_SECONDS": "5",
-        }
-        home.mkdir()
-        subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
+        cfg = stack_config(server, demo_site, tmp_path / "stack", f"outage-{uuid.uuid4().hex[:8]}")
+        # Slow the crawl down so the outage lands in the middle of the fetch task; retry soon after.
+        env = process_env(cfg, NEWSLAKE_DEMO_DELAY="0.6", NEWSLAKE_RETRY_DELAY_SECONDS="5")
+        migrate(env)
+        home = Path(env["AIRFLOW_HOME"])
+        prefix = cfg.prefix
         baseline = article_hits(demo_site)
         run = subprocess.Popen([str(BIN / "airflow"), "dags", "test", "news_demo", (DAY + timedelta(days=1)).isoformat()], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
