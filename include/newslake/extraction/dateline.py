@@ -48,7 +48,8 @@ def _place_name(place: str) -> str:
 def parse_dateline(paragraph: str) -> Dateline | None:
     """Split a leading dateline off a paragraph; None when the paragraph does not start with one."""
     text = paragraph.lstrip()
-    match = _CAPS_RE.match(text)
+    head = text[:200]  # a dateline is short; matching only the head keeps long paragraphs cheap
+    match = _CAPS_RE.match(head)
     if match:
         place = match.group("place")
         letters = [c for c in place if c.isalpha()]
@@ -59,9 +60,9 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     if match is not None and match.group("agency_after") and not match.group("date"):
         # 'WASHINGTON — Officials said.' must not lose 'Officials': an agency after the dash only
         # follows the 'PLACE, date — Agency.' convention
-        match = _CAPS_RE.match(text[: match.start("agency_after")])
+        match = _CAPS_RE.match(head[: match.start("agency_after")])
     if match is None:
-        match = _TITLE_RE.match(text)
+        match = _TITLE_RE.match(head)
     if match is None:
         return None
     rest = text[match.end():]
