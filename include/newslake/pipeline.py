@@ -166,7 +166,7 @@ def _hints_from_row(row: dict):
     )
 
 
-def build_record(article, row: dict, source_id: str) -> dict:
+def build_record(article, row: dict) -> dict:
     """One lake record from an extracted Article and its raw index row."""
     from newslake.urls import article_id
 
@@ -242,7 +242,7 @@ def extract_stage(ctx: RunContext) -> dict:
             log.warning("unparseable page %s: %s", row["url"], exc)
             counts["unparseable"] += 1
             continue
-        record = build_record(article, row, ctx.source.id)
+        record = build_record(article, row)
         published = record["published_at"]
         if published is not None and not (ctx.start <= published < ctx.end):
             counts["out_of_interval"] += 1
