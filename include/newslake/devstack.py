@@ -112,19 +112,43 @@ class AirflowApi:
         raise StackError(f"{dag_id} was not parsed within {timeout:.0f}s; see the Airflow log")
 
 
-def run_backfill(api: AirflowApi, dag_id: str, days: list, *, timeout: float = 1200, progress=None) -> dict[str, str]:
-    """Backfill the days (interval starts) through the scheduler, unpause, wait; returns day -> run state."""
+def _wait_for_backfills(api: AirflowApi, dag_id: str, timeout: float) -> None:
+    """Airflow refuses a new backfill while another one of the DAG is still open."""
+    deadline = time.monotonic() + timeout
+    while any(b["completed_at"] is None for b in api.get(f"/api/v2/backfills?dag_id={dag_id}")["backfills"]):
+        if time.monotonic() > deadline:
+            raise StackError(f"an earlier backfill of {dag_id} is still open after {timeout:.0f}s")
+        time.sleep(2)
+
+
+def run_backfill(
+    api: AirflowApi,
+    dag_id: str,
+    days: list,
+    *,
+    conf: dict | None = None,
+    reprocess: str = "failed",
+    timeout: float = 1200,
+    progress=None,
+) -> dict[str, str]:
+    """Backfill the days (interval starts) through the scheduler, unpause, wait; returns day -> run state.
+
+    reprocess is Airflow's reprocess_behavior: "failed" reruns failed days, "completed" reruns every day.
+    """
     wanted = {d.isoformat() for d in days}
     runs = api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
-    if not wanted <= {r["logical_date"][:10] for r in runs if r["state"] == "success"}:
+    succeeded = {r["logical_date"][:10] for r in runs if r["state"] == "success"}
+    if reprocess == "completed" or not wanted <= succeeded:
+        _wait_for_backfills(api, dag_id, timeout=180)
         api.post(
             "/api/v2/backfills",
             {
                 "dag_id": dag_id,
                 "from_date": f"{min(days).isoformat()}T00:00:00Z",
                 "to_date": f"{max(days).isoformat()}T00:00:00Z",
-                "reprocess_behavior": "failed",
+                "reprocess_behavior": reprocess,
                 "max_active_runs": 1,
+                "dag_run_conf": conf or {},
             },
         )
     api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": False})

@@ -1,5 +1,6 @@
 """A backfill created through Airflow's REST API (what the UI's backfill dialog calls) runs on the real
-scheduler (airflow standalone: SQLite + LocalExecutor) and writes the partition a CLI run writes."""
+scheduler (airflow standalone: SQLite + LocalExecutor) and writes the partition a CLI run writes; a
+second backfill with the replay param makes no HTTP request and rewrites the same bytes."""
 
 from __future__ import annotations
 
@@ -34,10 +35,20 @@ def test_backfill_through_the_scheduler(s3_server, demo_site, tmp_path):
         api = AirflowApi(cfg.airflow_url, "admin", airflow_password(cfg))
         api.wait_for_dag("news_demo")
         assert run_backfill(api, "news_demo", [DAY], timeout=600) == {DAY.isoformat(): "success"}
+        store = open_store(s3_server.settings(prefix=cfg.prefix))
+        part = f"articles/source=demo/dt={DAY}/part-0.parquet"
+        first = store.get(part)
+
+        # The same day again with the replay param: no request reaches the site, the bytes are the same.
+        hits = sum(demo_site.stats()["hits"].values())
+        replay = run_backfill(api, "news_demo", [DAY], conf={"replay_raw": True}, reprocess="completed", timeout=600)
+        assert replay == {DAY.isoformat(): "success"}
+        assert sum(demo_site.stats()["hits"].values()) - hits == 1  # our own /_stats.json probe
+        assert read_manifest(store, "articles", "demo", DAY)["counts"]["fetch"]["replayed"] is True
+        assert store.get(part) == first
     finally:
         down(cfg)
 
-    store = open_store(s3_server.settings(prefix=cfg.prefix))
     table = read_partition(store, "articles", "demo", DAY)
     expected = {article_id(a["canonical_url"]) for a in demo_site.answer_key["articles"] if a["day"] == DAY.isoformat()}
     assert set(table.column("article_id").to_pylist()) == expected
