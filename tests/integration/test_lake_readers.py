@@ -173,3 +173,28 @@ def test_pyarrow_dataset_straight_from_s3(s3_server, s3_store, s3_settings) -> N
 def test_local_lake_has_no_stray_files_in_partitions(lake_dir: Path) -> None:
     names = {p.name for p in (lake_dir / "articles").rglob("*") if p.is_file()}
     assert names == {"part-0.parquet", "_SUCCESS"}
+
+
+@pytest.mark.skipif(__import__("shutil").which("java") is None, reason="Spark needs a Java runtime")
+def test_spark_read_parquet_dir(lake_dir: Path) -> None:
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[1]")
+        .appName("newslake-lake-readers")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    try:
+        df = spark.read.parquet(str(lake_dir / "articles"))
+        types = dict(df.dtypes)
+        assert types["published_at"] == "timestamp"
+        assert types["authors"] == "array<string>"
+        per = {(r["source"], str(r["dt"])): r["count"] for r in df.groupBy("source", "dt").count().collect()}
+        assert per == {(s, d): n for (s, d), n in PARTITIONS.items() if n}
+        first = df.orderBy("published_at").select("published_at").first()[0]
+        assert first.microsecond == 123456
+    finally:
+        spark.stop()
