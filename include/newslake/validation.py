@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -111,13 +112,22 @@ def _import_gx():
     # GX logs config chatter at INFO/WARNING on import and context creation; tasks only want results.
     for name in ("great_expectations", "great_expectations.data_context", "posthog"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
+    # GX loads Spark whenever pyspark is installed (the dev venv has it for the lake-reader tests);
+    # we validate pandas frames, so hide pyspark while GX imports: seconds and memory per task.
+    hide_spark = "pyspark" not in sys.modules
+    if hide_spark:
+        sys.modules["pyspark"] = None
+    try:
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+    finally:
+        if hide_spark and sys.modules.get("pyspark", 0) is None:
+            del sys.modules["pyspark"]
 
     return gx, gxe, DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
 

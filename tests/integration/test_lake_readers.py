@@ -177,8 +177,12 @@ def test_local_lake_has_no_stray_files_in_partitions(lake_dir: Path) -> None:
 
 @pytest.mark.skipif(__import__("shutil").which("java") is None, reason="Spark needs a Java runtime")
 def test_spark_read_parquet_dir(lake_dir: Path) -> None:
+    import logging
+
     from pyspark.sql import SparkSession
 
+    # py4j logs its shutdown at INFO from an atexit hook, after pytest has closed the captured stream.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     spark = (
         SparkSession.builder.master("local[1]")
         .appName("newslake-lake-readers")
