@@ -99,27 +99,26 @@ def fetch_stage(ctx: RunContext, fetcher) -> dict:
     candidates = {c.url: c for c in candidates_from_rows(_get_json(ctx, "candidates.json")["candidates"])}
     total = len(candidates)
     writer = RawZoneWriter(ctx.store, ctx.source.id, ctx.day, ctx.run_id)
-    outcomes: Counter = Counter()
-    done = 0
-    for result in fetcher.fetch_many(list(candidates)):
-        c = candidates.get(result.url)
-        hint = {
-            "hint_published_at": c.published_at.isoformat() if c and c.published_at else None,
-            "hint_date_source": c.date_source if c else None,
-            "hint_title": c.title if c else None,
-            "hint_language": c.language if c else None,
-        }
-        writer.add(result, extra=hint)
-        outcomes[str(result.outcome.value)] += 1
-        done += 1
+    for done, result in enumerate(fetcher.fetch_many(list(candidates)), start=1):
+        writer.add(result, extra=_hint_columns(candidates.get(result.url)))
         if done % 25 == 0 or done == total:
-            failed = done - outcomes["fetched"] - outcomes["not_modified"]
-            log.info("fetched %d/%d, %d failed", done, total, failed)
+            so_far = writer.counts
+            log.info("fetched %d/%d, %d failed", done, total, done - so_far["fetched"] - so_far["not_modified"])
     writer.close()
-    counts = {"candidates": total, **dict(sorted(outcomes.items()))}
+    counts = {"candidates": total, **writer.counts}
     _put_json(ctx, "fetch.json", counts)
     _check_fetch_health(ctx, counts)
     return counts
+
+
+def _hint_columns(candidate) -> dict:
+    """What discovery knew about a URL, kept in the raw index so a replay extracts with the same hints."""
+    return {
+        "hint_published_at": candidate.published_at.isoformat() if candidate and candidate.published_at else None,
+        "hint_date_source": candidate.date_source if candidate else None,
+        "hint_title": candidate.title if candidate else None,
+        "hint_language": candidate.language if candidate else None,
+    }
 
 
 def _check_fetch_health(ctx: RunContext, counts: dict) -> None:
@@ -140,7 +139,7 @@ def _check_fetch_health(ctx: RunContext, counts: dict) -> None:
 
 def replay_fetch_stage(ctx: RunContext) -> dict:
     """Reuse the day's raw zone instead of the network (replay mode); fails when there is none."""
-    from newslake.rawzone import read_raw_index
+    from newslake.rawzone import index_counts, read_raw_index
 
     try:
         index = read_raw_index(ctx.store, ctx.source.id, ctx.day)
@@ -148,8 +147,7 @@ def replay_fetch_stage(ctx: RunContext) -> dict:
         raise StageError(
             f"replay requested for {ctx.source.id} {ctx.day} but the raw zone has no _index.parquet for that day"
         ) from None
-    outcomes = Counter(index.column("outcome").to_pylist())
-    counts = {"candidates": index.num_rows, "replayed": True, **dict(sorted(outcomes.items()))}
+    counts = {"candidates": index.num_rows, "replayed": True, **index_counts(index)}
     _put_json(ctx, "fetch.json", counts)
     return counts
 
