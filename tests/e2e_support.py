@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newslake.devstack import StackConfig, stack_env
+from newslake.seaweed import port_in_use
 
 BIN = Path(sys.executable).parent
 
@@ -20,18 +21,9 @@ def free_port(count: int = 1) -> int:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        if all(_free(port + i) for i in range(1, count)):
+        if not any(port_in_use(port + i) for i in range(1, count)):
             return port
     raise RuntimeError("no free port range")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def stack_config(s3_server, demo_site, run_dir: Path, prefix: str) -> StackConfig:

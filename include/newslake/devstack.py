@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+from newslake.seaweed import port_in_use
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -186,12 +187,6 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _port_busy(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((HOST, port)) == 0
-
-
 def _wait_http(url: str, timeout: float, what: str, log: Path, pid: int | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -279,7 +274,7 @@ def start_seaweed(cfg: StackConfig) -> None:
 
 def start_site(cfg: StackConfig) -> None:
     """Start the demo news site server and wait until it answers."""
-    if _port_busy(cfg.site_port) and not _pidfile(cfg, "demo-site").exists():
+    if port_in_use(cfg.site_port) and not _pidfile(cfg, "demo-site").exists():
         raise StackError(f"port {cfg.site_port} (demo site) is already in use by another program")
     pid = _spawn(
         cfg, "demo-site",
@@ -292,7 +287,7 @@ def start_site(cfg: StackConfig) -> None:
 
 def start_airflow(cfg: StackConfig, timeout: float = 180) -> None:
     """Migrate the metadata DB and start `airflow standalone` (SQLite + LocalExecutor) on the pinned port."""
-    if _port_busy(cfg.airflow_port) and not _pidfile(cfg, "airflow").exists():
+    if port_in_use(cfg.airflow_port) and not _pidfile(cfg, "airflow").exists():
         raise StackError(f"port {cfg.airflow_port} (Airflow UI) is already in use by another program")
     env = stack_env(cfg)
     airflow_password(cfg)

@@ -8,12 +8,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from newslake.article import Hints
 from newslake.config import SourceConfig
+from newslake.extraction.dates import parse_datetime
 from newslake.urls import normalise_url
 
 if TYPE_CHECKING:
@@ -59,31 +59,13 @@ class DiscoveryResult:
         return {"candidates": len(self.candidates), **dict(sorted(self.counts.items()))}
 
 
-def parse_date(text: str | None) -> datetime | None:
-    """Parse RFC 822 or ISO 8601 / W3C dates into an aware UTC datetime (naive values are taken as UTC)."""
-    if not text:
-        return None
-    text = text.strip()
-    value: datetime | None = None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            value = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
 _URL_DATE_RE = re.compile(r"/(20\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$)")
 
 
 def url_date(url: str) -> date | None:
     """The calendar day in a /YYYY/MM/DD/ (or /YYYY-MM-DD/) URL path, if any."""
+    # Stricter than extraction's date_from_url (no compact YYYYMMDD): here a date prunes a candidate,
+    # so a numeric article id must never pass for one.
     match = _URL_DATE_RE.search(urlsplit(url).path)
     if not match:
         return None
@@ -140,7 +122,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
             link = guid if guid and guid.startswith("http") else None
         if not link:
             continue
-        published = parse_date(_child_text(item, "pubdate", "published", "date", "issued", "updated"))
+        published = parse_datetime(_child_text(item, "pubdate", "published", "date", "issued", "updated"))
         found.append(
             Candidate(
                 url=urljoin(base_url, link),
@@ -164,7 +146,7 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[list[tuple[str, datetime 
             if _local(sm.tag) == "sitemap":
                 loc = _child_text(sm, "loc")
                 if loc:
-                    children.append((urljoin(base_url, loc), parse_date(_child_text(sm, "lastmod"))))
+                    children.append((urljoin(base_url, loc), parse_datetime(_child_text(sm, "lastmod"))))
         return children, urls
     for entry in root:
         if _local(entry.tag) != "url":
@@ -173,11 +155,11 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[list[tuple[str, datetime 
         if not loc:
             continue
         candidate = Candidate(url=urljoin(base_url, loc), via={"sitemap"})
-        lastmod = parse_date(_child_text(entry, "lastmod"))
+        lastmod = parse_datetime(_child_text(entry, "lastmod"))
         for child in entry:
             if _local(child.tag) != "news":
                 continue
-            candidate.published_at = parse_date(_child_text(child, "publication_date"))
+            candidate.published_at = parse_datetime(_child_text(child, "publication_date"))
             candidate.date_source = "sitemap" if candidate.published_at else None
             candidate.title = _child_text(child, "title")
             for pub in child:
@@ -404,7 +386,7 @@ def candidates_from_rows(rows: Iterable[dict]) -> list[Candidate]:
     return [
         Candidate(
             url=r["url"],
-            published_at=parse_date(r.get("published_at")),
+            published_at=parse_datetime(r.get("published_at")),
             date_source=r.get("date_source"),
             title=r.get("title"),
             language=r.get("language"),

@@ -154,10 +154,10 @@ def replay_fetch_stage(ctx: RunContext) -> dict:
 
 def _hints_from_row(row: dict):
     from newslake.article import Hints
-    from newslake.discovery import parse_date
+    from newslake.extraction.dates import parse_datetime
 
     return Hints(
-        published_at=parse_date(row.get("hint_published_at")),
+        published_at=parse_datetime(row.get("hint_published_at")),
         date_source=row.get("hint_date_source"),
         title=row.get("hint_title"),
         language=row.get("hint_language"),
@@ -261,14 +261,10 @@ def extract_stage(ctx: RunContext) -> dict:
 
 def validate_stage(ctx: RunContext) -> dict:
     """Run the Great Expectations suite; quarantine failing rows; fail on blocking checks or too much quarantine."""
-    import io
-
-    import pyarrow.parquet as pq
-
-    from newslake.lake import parquet_bytes, write_partition
+    from newslake.lake import parquet_bytes, read_parquet_bytes, write_partition
     from newslake.validation import validate_articles
 
-    table = pq.read_table(io.BytesIO(ctx.store.get(ctx.work_key("extracted.parquet"))))
+    table = read_parquet_bytes(ctx.store.get(ctx.work_key("extracted.parquet")))
     outcome = validate_articles(table, start=ctx.start, end=ctx.end, languages=ctx.source.languages)
     write_partition(ctx.store, "quarantine", ctx.source.id, ctx.day, outcome.quarantine, run_id=ctx.run_id)
     quality_key = f"quality/source={ctx.source.id}/dt={ctx.day.isoformat()}/validation.json"
@@ -302,13 +298,9 @@ def validate_stage(ctx: RunContext) -> dict:
 
 def publish_stage(ctx: RunContext) -> dict:
     """Replace the day's articles partition atomically and write its _SUCCESS manifest."""
-    import io
+    from newslake.lake import read_parquet_bytes, write_partition
 
-    import pyarrow.parquet as pq
-
-    from newslake.lake import write_partition
-
-    table = pq.read_table(io.BytesIO(ctx.store.get(ctx.work_key("validated.parquet"))))
+    table = read_parquet_bytes(ctx.store.get(ctx.work_key("validated.parquet")))
     counts = {}
     for stage in ("candidates", "fetch", "extract", "validate"):
         try:

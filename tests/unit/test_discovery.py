@@ -10,10 +10,10 @@ from newslake.discovery import (
     ConditionalCache,
     DiscoveryError,
     discover,
-    parse_date,
     parse_feed,
     parse_sitemap,
 )
+from newslake.extraction.dates import parse_datetime
 from newslake.fetching import FetchResult, Outcome
 
 BASE = "https://wire.example.kz/"
@@ -82,10 +82,10 @@ def ok(body, etag=None):
 
 
 def test_parse_date_forms():
-    assert parse_date("Wed, 18 Nov 2026 09:15:00 +0500") == datetime(2026, 11, 18, 4, 15, tzinfo=timezone.utc)
-    assert parse_date("2026-11-18T20:00:00Z") == datetime(2026, 11, 18, 20, tzinfo=timezone.utc)
-    assert parse_date("2026-11-18") == datetime(2026, 11, 18, tzinfo=timezone.utc)
-    assert parse_date("yesterday") is None and parse_date(None) is None
+    assert parse_datetime("Wed, 18 Nov 2026 09:15:00 +0500") == datetime(2026, 11, 18, 4, 15, tzinfo=timezone.utc)
+    assert parse_datetime("2026-11-18T20:00:00Z") == datetime(2026, 11, 18, 20, tzinfo=timezone.utc)
+    assert parse_datetime("2026-11-18") == datetime(2026, 11, 18, tzinfo=timezone.utc)
+    assert parse_datetime("yesterday") is None and parse_datetime(None) is None
 
 
 def test_feed_items_filtered_to_interval_and_domain():
