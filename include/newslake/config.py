@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from newslake.errors import EXIT_USAGE, TerminalError
+
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "sources.yaml"
 DEFAULT_USER_AGENT = "newslake/0.1 (+https://github.com/newslake/newslake)"
 
@@ -18,8 +20,10 @@ _LANG_RE = re.compile(r"^[a-z]{2}$")
 _ENV_RE = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
 
 
-class ConfigError(ValueError):
+class ConfigError(TerminalError, ValueError):
     """A source configuration is invalid; the message names the offending field."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)
