@@ -71,48 +71,53 @@ def build_dag(source: SourceConfig) -> DAG:
 
         @task(task_id="discover")
         def discover(params=None, **context) -> dict:
-            from newslake.airflow_glue import run_context
-            from newslake.fetching import Fetcher
-            from newslake.pipeline import discover_stage
+            from newslake.airflow_glue import run_context, task_outcomes
+            from newslake.pipeline import run_discover
 
-            if params and params.get("replay_raw"):
-                return {"replay": True}
-            ctx = run_context(sid, context)
-            with Fetcher(ctx.source) as fetcher:
-                return discover_stage(ctx, fetcher)
+            with task_outcomes():
+                ctx = run_context(sid, context)
+                if params and params.get("replay_raw"):
+                    return ctx.first_result().to_xcom()  # replay: no network, the interval is still fixed here
+                return run_discover(ctx).to_xcom()
 
         @task(task_id="fetch")
         def fetch(discovered: dict, params=None, **context) -> dict:
-            from newslake.airflow_glue import run_context
-            from newslake.fetching import Fetcher
-            from newslake.pipeline import fetch_stage, replay_fetch_stage
+            from newslake.airflow_glue import run_context, task_outcomes
+            from newslake.pipeline import StageResult, replay_fetch_stage, run_fetch
 
-            ctx = run_context(sid, context)
-            if params and params.get("replay_raw"):
-                return replay_fetch_stage(ctx)
-            with Fetcher(ctx.source) as fetcher:
-                return fetch_stage(ctx, fetcher)
+            with task_outcomes():
+                handed = StageResult.from_xcom(discovered)
+                ctx = run_context(sid, context, handed)
+                if params and params.get("replay_raw"):
+                    return replay_fetch_stage(ctx, handed).to_xcom()
+                return run_fetch(ctx, handed).to_xcom()
 
         @task(task_id="extract")
         def extract(fetched: dict, **context) -> dict:
-            from newslake.airflow_glue import run_context
-            from newslake.pipeline import extract_stage
+            from newslake.airflow_glue import run_context, task_outcomes
+            from newslake.pipeline import StageResult, extract_stage
 
-            return extract_stage(run_context(sid, context))
+            with task_outcomes():
+                handed = StageResult.from_xcom(fetched)
+                return extract_stage(run_context(sid, context, handed), handed).to_xcom()
 
         @task(task_id="validate")
         def validate(extracted: dict, **context) -> dict:
-            from newslake.airflow_glue import run_context
-            from newslake.pipeline import validate_stage
+            from newslake.airflow_glue import run_context, task_outcomes
+            from newslake.pipeline import StageResult, validate_stage
 
-            return validate_stage(run_context(sid, context))
+            with task_outcomes():
+                handed = StageResult.from_xcom(extracted)
+                return validate_stage(run_context(sid, context, handed), handed).to_xcom()
 
         @task(task_id="publish", outlets=[asset])
         def publish(validated: dict, **context) -> dict:
-            from newslake.airflow_glue import run_context
-            from newslake.pipeline import publish_stage
+            from newslake.airflow_glue import run_context, task_outcomes
+            from newslake.pipeline import StageResult, publish_stage
 
-            return publish_stage(run_context(sid, context))
+            with task_outcomes():
+                handed = StageResult.from_xcom(validated)
+                return publish_stage(run_context(sid, context, handed), handed)
 
         publish(validate(extract(fetch(discover()))))
     return dag

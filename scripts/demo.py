@@ -45,7 +45,7 @@ def lake_table(cfg: StackConfig, days: list[date], states: dict[str, str]) -> li
     for day in days:
         manifest = read_manifest(store, "articles", "demo", day) or {}
         counts = manifest.get("counts", {})
-        found = counts.get("candidates", {}).get("candidates")
+        found = counts.get("discover", {}).get("candidates")
         fetch = counts.get("fetch", {})
         validate = counts.get("validate", {})
         extract = counts.get("extract", {})

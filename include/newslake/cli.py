@@ -64,7 +64,8 @@ def _cmd_extract(args) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from newslake.pipeline import RunContext, StageError, day_interval, run_all
+    from newslake.errors import NewslakeError
+    from newslake.pipeline import RunContext, day_interval, run_all
     from newslake.storage import StorageSettings, open_store
 
     source = get_source(args.source, args.config)
@@ -73,9 +74,9 @@ def _cmd_ingest(args) -> int:
     ctx = RunContext(source=source, start=start, end=end, run_id=run_id, store=open_store(StorageSettings.from_env()))
     try:
         report = run_all(ctx, replay=args.replay)
-    except StageError as exc:
+    except NewslakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     print(json.dumps(report, indent=2, default=str))
     return 0
 

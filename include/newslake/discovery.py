@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from newslake.article import Hints
 from newslake.config import SourceConfig
 from newslake.extraction.dates import parse_datetime
+from newslake.layout import cache_prefix
 from newslake.urls import normalise_url
 
 if TYPE_CHECKING:
@@ -251,7 +252,7 @@ class ConditionalCache:
     """Feed and sitemap bodies with their ETag/Last-Modified, kept in the store so a 304 can reuse the body."""
 
     def __init__(self, store, source_id: str):
-        self.store, self.prefix = store, f"_cache/source={source_id}/"
+        self.store, self.prefix = store, cache_prefix(source_id)
 
     def _key(self, url: str) -> str:
         from newslake.urls import article_id

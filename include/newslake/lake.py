@@ -5,26 +5,32 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
+import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
-if TYPE_CHECKING:
-    from newslake.storage import ObjectStore
+from newslake.errors import PartitionBusyError, PartitionConflictError
+from newslake.layout import (
+    PART_NAME,
+    PARTITION_KEYS,
+    as_day,
+    check_id,
+    check_zone,
+    manifest_key,
+    parse_partition,
+    part_key,
+)
+from newslake.storage import ObjectInfo, ObjectStore, PreconditionFailed
 
 SCHEMA_VERSION = 1
-PART_NAME = "part-0.parquet"
-MANIFEST_NAME = "_SUCCESS"
-PARTITION_KEYS = ("source", "dt")
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3
 
 _TS = pa.timestamp("us", tz="UTC")
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_PARTITION_RE = re.compile(r"^(?P<zone>[^/]+)/source=(?P<source>[^/]+)/dt=(?P<dt>\d{4}-\d{2}-\d{2})/")
 
 
 class LakeError(ValueError):
@@ -38,32 +44,36 @@ def _schema(fields: list[pa.Field], kind: str) -> pa.Schema:
     )
 
 
-_ARTICLE_FIELDS = [
-    pa.field("article_id", pa.string(), nullable=False),
-    pa.field("url", pa.string(), nullable=False),
-    pa.field("canonical_url", pa.string()),
-    pa.field("title", pa.string()),
-    pa.field("description", pa.string()),
-    pa.field("body", pa.string()),
-    pa.field("authors", pa.list_(pa.string())),
-    pa.field("published_at", _TS),
-    pa.field("modified_at", _TS),
-    pa.field("date_source", pa.string()),
-    pa.field("dateline", pa.string()),
-    pa.field("dateline_place", pa.string()),
-    pa.field("dateline_agency", pa.string()),
-    pa.field("language", pa.string()),
-    pa.field("section", pa.string()),
-    pa.field("tags", pa.list_(pa.string())),
-    pa.field("word_count", pa.int32()),
-    pa.field("content_sha256", pa.string()),
-    pa.field("extraction_method", pa.string()),
-    pa.field("field_sources", pa.string()),  # JSON object: field name -> method
-    pa.field("http_status", pa.int16()),
-    pa.field("fetched_at", _TS),
-    pa.field("raw_key", pa.string()),
-    pa.field("run_id", pa.string()),
+# The one list of record fields: (name, type, nullable in the file, required by the data contract).
+# The record builder, the Parquet schema and the validation suite's required columns all derive from it.
+_COLUMNS: list[tuple[str, pa.DataType, bool, bool]] = [
+    ("article_id", pa.string(), False, True),
+    ("url", pa.string(), False, True),
+    ("canonical_url", pa.string(), True, False),
+    ("title", pa.string(), True, True),
+    ("description", pa.string(), True, False),
+    ("body", pa.string(), True, True),
+    ("authors", pa.list_(pa.string()), True, False),
+    ("published_at", _TS, True, True),
+    ("modified_at", _TS, True, False),
+    ("date_source", pa.string(), True, False),
+    ("dateline", pa.string(), True, False),
+    ("dateline_place", pa.string(), True, False),
+    ("dateline_agency", pa.string(), True, False),
+    ("language", pa.string(), True, True),
+    ("section", pa.string(), True, False),
+    ("tags", pa.list_(pa.string()), True, False),
+    ("word_count", pa.int32(), True, True),
+    ("content_sha256", pa.string(), True, False),
+    ("extraction_method", pa.string(), True, False),
+    ("field_sources", pa.string(), True, False),  # JSON object: field name -> method
+    ("http_status", pa.int16(), True, False),
+    ("fetched_at", _TS, True, False),
+    ("raw_key", pa.string(), True, False),
+    ("run_id", pa.string(), True, False),
 ]
+_ARTICLE_FIELDS = [pa.field(name, kind, nullable=nullable) for name, kind, nullable, _ in _COLUMNS]
+REQUIRED_COLUMNS = tuple(name for name, _, _, required in _COLUMNS if required)
 
 ARTICLE_SCHEMA = _schema(_ARTICLE_FIELDS, "articles")
 
@@ -180,29 +190,13 @@ def read_parquet_bytes(data: bytes) -> pa.Table:
     return pq.read_table(io.BytesIO(data))
 
 
-# --------------------------------------------------------------------------- layout
+# --------------------------------------------------------------------------- publishing
 
-
-def _day(day: date | datetime | str) -> date:
-    if isinstance(day, datetime):
-        return day.astimezone(UTC).date() if day.tzinfo else day.date()
-    if isinstance(day, date):
-        return day
-    try:
-        return date.fromisoformat(day)
-    except (TypeError, ValueError) as exc:
-        raise LakeError(f"not a YYYY-MM-DD day: {day!r}") from exc
-
-
-def _check_id(kind: str, value: str) -> str:
-    if not isinstance(value, str) or not _ID_RE.match(value):
-        raise LakeError(f"invalid {kind} {value!r}: use letters, digits, '_', '.', '-'")
-    return value
-
-
-def partition_prefix(zone: str, source_id: str, day: date | datetime | str) -> str:
-    """'<zone>/source=<id>/dt=<YYYY-MM-DD>/'."""
-    return f"{_check_id('zone', zone)}/source={_check_id('source id', source_id)}/dt={_day(day).isoformat()}/"
+# How long a publisher waits for another one that is between its data and manifest writes.
+PUBLISH_WAIT_SECONDS = 120.0
+# Data newer than its manifest for this long (by the store's clock) was left by a publisher that died.
+STALE_PUBLISH_SECONDS = 600.0
+_POLL_SECONDS = 0.5
 
 
 def _with_lake_metadata(table: pa.Table) -> pa.Table:
@@ -215,6 +209,40 @@ def _with_lake_metadata(table: pa.Table) -> pa.Table:
     return table.replace_schema_metadata(metadata)
 
 
+@dataclass(frozen=True)
+class _PartitionState:
+    """A partition as one publisher saw it: its manifest (and version) and its data object's version."""
+
+    manifest: dict[str, Any] | None
+    manifest_etag: str | None
+    data: ObjectInfo | None
+
+    @property
+    def committed(self) -> bool:
+        """True when the manifest describes the data object (or neither exists)."""
+        if self.data is None:
+            return True
+        if self.manifest is None:
+            return False
+        # Manifests written before etags were recorded describe whatever data they sit beside.
+        return self.manifest.get("etag", self.data.etag) == self.data.etag
+
+
+def _partition_state(store: ObjectStore, part: str, manifest: str) -> _PartitionState:
+    from newslake.storage import ObjectNotFound
+
+    # Manifest first, data second: a publish committing in between looks uncommitted and is waited for.
+    try:
+        raw, etag = store.get_versioned(manifest)
+        parsed = json.loads(raw)
+        document = parsed if isinstance(parsed, dict) else {}
+    except ObjectNotFound:
+        document, etag = None, None
+    except ValueError:
+        document = {}
+    return _PartitionState(document, etag, store.head(part))
+
+
 def write_partition(
     store: ObjectStore,
     zone: str,
@@ -224,50 +252,131 @@ def write_partition(
     *,
     run_id: str,
     extra_manifest: Mapping[str, Any] | None = None,
+    wait_seconds: float = PUBLISH_WAIT_SECONDS,
+    stale_seconds: float = STALE_PUBLISH_SECONDS,
 ) -> dict[str, Any]:
-    """Replace the partition with table (one part-0.parquet PUT) and write its _SUCCESS manifest.
+    """Replace the partition with table (one part-0.parquet PUT) and commit it with its _SUCCESS manifest.
 
-    Order: drop the old manifest, PUT part-0 (readers see the old or the new object, never a mix),
-    remove any other part-*.parquet in the folder, then PUT the manifest. A partition without
-    _SUCCESS is being written or was left by a failed run. An empty table still writes a valid
-    0-row part-0, so a rerun that yields nothing replaces what an earlier run wrote.
+    Any number of publishers may race: each claims the partition by a conditional PUT of part-0 on
+    the version the current manifest describes, then commits by a conditional PUT of the manifest
+    on the version it read. A publisher that finds another between those two writes waits for it
+    (PartitionBusyError after wait_seconds); one whose data sat uncommitted for stale_seconds died,
+    and is fenced off by re-versioning the manifest before taking over. So the manifest always ends
+    up describing the part-0 readers get, the last complete publish wins, and a publisher whose
+    commit was fenced raises PartitionConflictError instead of returning someone else's data.
+    An empty table still writes a valid 0-row part-0.
     """
-    prefix = partition_prefix(zone, source_id, day)
+    day = as_day(day)
+    part, manifest_name = part_key(zone, source_id, day), manifest_key(zone, source_id, day)
     table = _with_lake_metadata(sort_table(table))
     data = parquet_bytes(table)
-    manifest_key = prefix + MANIFEST_NAME
-    part_key = prefix + PART_NAME
-    store.delete(manifest_key)
-    store.put(part_key, data, content_type="application/vnd.apache.parquet")
-    for key in store.list(prefix + "part-"):
-        if key != part_key and key.endswith(".parquet"):
-            store.delete(key)
-    manifest: dict[str, Any] = dict(extra_manifest or {})
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        state = _partition_state(store, part, manifest_name)
+        base_etag = state.manifest_etag
+        if not state.committed:
+            assert state.data is not None
+            if state.data.age_seconds < stale_seconds:
+                if time.monotonic() > deadline:
+                    raise PartitionBusyError(
+                        f"{part}: another publisher wrote data {state.data.age_seconds:.0f}s ago and has not "
+                        f"committed its manifest; run {run_id} gave up waiting after {wait_seconds:.0f}s"
+                    )
+                time.sleep(_POLL_SECONDS)
+                continue
+            base_etag = _fence(store, manifest_name, state, run_id)
+            if base_etag is None:
+                continue  # someone else fenced or committed first: look again
+        try:
+            etag = _claim(store, part, data, state.data)
+        except PreconditionFailed:
+            continue  # another publisher claimed the partition since we looked
+        manifest = _manifest(zone, source_id, day, part, table, data, etag, run_id, extra_manifest)
+        try:
+            store.put(
+                manifest_name,
+                json.dumps(manifest, sort_keys=True, indent=2, default=str).encode(),
+                content_type="application/json",
+                if_match=base_etag,
+                if_none_match=base_etag is None,
+            )
+        except PreconditionFailed:
+            raise PartitionConflictError(
+                f"{part}: run {run_id} wrote its data but another publisher took the partition over before "
+                "this run committed its manifest; readers see that publisher's data, not this run's"
+            ) from None
+        _drop_other_parts(store, part)
+        return manifest
+
+
+def _claim(store: ObjectStore, part: str, data: bytes, current: ObjectInfo | None) -> str:
+    """PUT part-0 only over the version we saw (or only if there was none)."""
+    return store.put(
+        part,
+        data,
+        content_type="application/vnd.apache.parquet",
+        if_match=current.etag if current else None,
+        if_none_match=current is None,
+    )
+
+
+def _fence(store: ObjectStore, manifest_name: str, state: _PartitionState, run_id: str) -> str | None:
+    """Re-version the manifest so a stalled publisher's commit fails; the new ETag, or None if we lost."""
+    document = dict(state.manifest or {})
+    document["fenced_by"] = {"run_id": run_id, "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    try:
+        return store.put(
+            manifest_name,
+            json.dumps(document, sort_keys=True, indent=2, default=str).encode(),
+            content_type="application/json",
+            if_match=state.manifest_etag,
+            if_none_match=state.manifest_etag is None,
+        )
+    except PreconditionFailed:
+        return None
+
+
+def _manifest(
+    zone: str,
+    source_id: str,
+    day: date,
+    part: str,
+    table: pa.Table,
+    data: bytes,
+    etag: str,
+    run_id: str,
+    extra: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    manifest: dict[str, Any] = dict(extra or {})
     manifest.update(
         {
             "zone": zone,
             "source": source_id,
-            "dt": _day(day).isoformat(),
-            "key": part_key,
+            "dt": day.isoformat(),
+            "key": part,
             "run_id": run_id,
             "rows": table.num_rows,
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
+            "etag": etag,
             "schema_version": SCHEMA_VERSION,
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     )
-    store.put(
-        manifest_key,
-        json.dumps(manifest, sort_keys=True, indent=2, default=str).encode(),
-        content_type="application/json",
-    )
     return manifest
+
+
+def _drop_other_parts(store: ObjectStore, part: str) -> None:
+    # Files other writers may have left beside part-0 would be read as part of the partition.
+    prefix = part.rsplit("/", 1)[0] + "/part-"
+    for key in store.list(prefix):
+        if key != part and key.endswith(".parquet"):
+            store.delete(key)
 
 
 def read_partition(store: ObjectStore, zone: str, source_id: str, day: date | datetime | str) -> pa.Table:
     """The partition's table; raises ObjectNotFound if the partition was never written."""
-    return read_parquet_bytes(store.get(partition_prefix(zone, source_id, day) + PART_NAME))
+    return read_parquet_bytes(store.get(part_key(zone, source_id, day)))
 
 
 def read_manifest(store: ObjectStore, zone: str, source_id: str, day: date | datetime | str) -> dict | None:
@@ -275,19 +384,17 @@ def read_manifest(store: ObjectStore, zone: str, source_id: str, day: date | dat
     from newslake.storage import ObjectNotFound
 
     try:
-        return json.loads(store.get(partition_prefix(zone, source_id, day) + MANIFEST_NAME))
+        return json.loads(store.get(manifest_key(zone, source_id, day)))
     except ObjectNotFound:
         return None
 
 
 def list_partitions(store: ObjectStore, zone: str, source_id: str | None = None) -> list[tuple[str, date]]:
     """Sorted (source_id, day) pairs that hold a data file in zone."""
-    prefix = f"{_check_id('zone', zone)}/" + (
-        f"source={_check_id('source id', source_id)}/" if source_id else ""
-    )
+    prefix = f"{check_zone(zone)}/" + (f"source={check_id('source id', source_id)}/" if source_id else "")
     found = set()
     for key in store.list(prefix):
-        match = _PARTITION_RE.match(key)
-        if match and key.endswith("/" + PART_NAME):
-            found.add((match["source"], date.fromisoformat(match["dt"])))
+        parsed = parse_partition(key)
+        if parsed and key.endswith("/" + PART_NAME):
+            found.add((parsed[1], parsed[2]))
     return sorted(found)

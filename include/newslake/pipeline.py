@@ -1,7 +1,9 @@
 """The five stages over object storage, shared by the Airflow DAG and the CLI.
 
-Each stage reads what the previous one left in the store and returns a small dict of keys and
-counts (what goes into XCom). Nothing here imports Airflow.
+Each stage is handed the previous stage's StageResult, reads exactly the objects it names, writes
+its own under the run's hand-over prefix (_work/source=<id>/dt=<day>/run=<run>/) and returns a new
+StageResult: keys and counts only, which is what goes into XCom. The interval travels in the
+result, so it is resolved once per run. Nothing here imports Airflow.
 """
 
 from __future__ import annotations
@@ -10,18 +12,23 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from newslake import layout
 from newslake.config import SourceConfig
+from newslake.errors import (
+    BlockingExpectationError,
+    MissingInputError,
+    QuarantineThresholdError,
+    SourceBlockedError,
+    SourceUnreachableError,
+    TooFewArticlesError,
+)
+from newslake.storage import ObjectNotFound, ObjectStore
 
 log = logging.getLogger(__name__)
-
-WORK_ZONE = "_work"
-
-
-class StageError(RuntimeError):
-    """A stage finished but its result must fail the run (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -32,37 +39,86 @@ class RunContext:
     start: datetime
     end: datetime
     run_id: str
-    store: object  # newslake.storage.ObjectStore
+    store: ObjectStore
 
     @property
     def day(self) -> date:
         """The UTC day the interval starts on: the dt of every partition this run owns."""
-        return self.start.astimezone(timezone.utc).date()
+        return self.start.astimezone(UTC).date()
 
     def work_key(self, name: str) -> str:
-        """Key of a hand-over object between tasks of this run's partition."""
-        return f"{WORK_ZONE}/source={self.source.id}/dt={self.day.isoformat()}/{name}"
+        """Key of one of this run's hand-over objects."""
+        return layout.work_key(self.source.id, self.day, self.run_id, name)
+
+    def first_result(self) -> StageResult:
+        """The empty result a run starts from: just its interval."""
+        return StageResult(stage="start", interval=(self.start.isoformat(), self.end.isoformat()))
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """What one stage hands the next: the objects written so far (by name) and each stage's counts."""
+
+    stage: str
+    interval: tuple[str, str]
+    keys: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def then(self, stage: str, counts: dict[str, Any], **keys: str) -> StageResult:
+        """The result after stage: earlier keys and counts plus this stage's."""
+        return StageResult(stage, self.interval, {**self.keys, **keys}, {**self.counts, stage: counts})
+
+    def key(self, name: str) -> str:
+        """The key of a hand-over object an earlier stage wrote; MissingInputError if none did."""
+        try:
+            return self.keys[name]
+        except KeyError:
+            raise MissingInputError(f"stage {self.stage} handed over no {name!r} object (have: {sorted(self.keys)})") from None
+
+    def to_xcom(self) -> dict[str, Any]:
+        """JSON-ready form for XCom (keys and counts only)."""
+        return {"stage": self.stage, "interval": list(self.interval), "keys": self.keys, "counts": self.counts}
+
+    @classmethod
+    def from_xcom(cls, value: dict[str, Any]) -> StageResult:
+        """Rebuild a result from its XCom form."""
+        start, end = value["interval"]
+        return cls(value["stage"], (start, end), dict(value.get("keys") or {}), dict(value.get("counts") or {}))
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The run's interval as aware UTC datetimes."""
+        start, end = (datetime.fromisoformat(v).astimezone(UTC) for v in self.interval)
+        return start, end
+
+
+def last_complete_day(moment: datetime) -> tuple[datetime, datetime]:
+    """[yesterday 00:00, today 00:00) UTC for a moment: the interval a run triggered then covers."""
+    moment = moment.astimezone(UTC)
+    today = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    return today - timedelta(days=1), today
 
 
 def resolve_interval(
-    start: datetime | None, end: datetime | None, now: datetime | None = None
+    start: datetime | None, end: datetime | None, triggered_at: datetime
 ) -> tuple[datetime, datetime]:
-    """The run's [start, end) in UTC; without one (manual trigger, logical_date null), the last complete day."""
+    """The run's [start, end) in UTC; without one (manual trigger, no logical date), the last complete day before triggered_at.
+
+    Call once per run (its first task) and hand the result on: the trigger moment is fixed per
+    run, so retries and later tasks cannot drift to another day around midnight.
+    """
     if start is not None and end is not None and end > start:
         return _plain_utc(start), _plain_utc(end)
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    today = datetime(now.year, now.month, now.day, tzinfo=timezone.utc)
-    return today - timedelta(days=1), today
+    return last_complete_day(triggered_at)
 
 
 def _plain_utc(value: datetime) -> datetime:
     # Airflow hands out pendulum DateTimes; pandas/GX comparisons want the standard library type.
-    return datetime.fromtimestamp(value.timestamp(), tz=timezone.utc)
+    return datetime.fromtimestamp(value.timestamp(), tz=UTC)
 
 
 def day_interval(day: date) -> tuple[datetime, datetime]:
     """[day 00:00 UTC, next day 00:00 UTC)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start, start + timedelta(days=1)
 
 
@@ -72,31 +128,33 @@ def _put_json(ctx: RunContext, name: str, payload: dict) -> str:
     return key
 
 
-def _get_json(ctx: RunContext, name: str) -> dict:
-    return json.loads(ctx.store.get(ctx.work_key(name)))
-
-
-def discover_stage(ctx: RunContext, fetcher) -> dict:
+def discover_stage(ctx: RunContext, fetcher, handed: StageResult | None = None) -> StageResult:
     """Find candidate URLs for the interval and store them for the fetch stage."""
-    from newslake.discovery import ConditionalCache, candidates_to_rows, discover
+    from newslake.discovery import ConditionalCache, DiscoveryError, candidates_to_rows, discover
 
-    result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
+    try:
+        result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
+    except DiscoveryError as exc:
+        # Timeouts and refused connections may pass; refusals (403, robots, 404 feeds) will not.
+        transient = "transient_failed" in str(exc) and not any(o in str(exc) for o in ("blocked", "gone", "robots"))
+        raise (SourceUnreachableError if transient else SourceBlockedError)(str(exc)) from exc
     summary = result.summary()
     log.info("discovered %d candidates for %s %s: %s", len(result.candidates), ctx.source.id, ctx.day, summary)
     key = _put_json(
         ctx,
         "candidates.json",
-        {"counts": summary, "entry_points": result.entry_points, "candidates": candidates_to_rows(result.candidates)},
+        {"entry_points": result.entry_points, "candidates": candidates_to_rows(result.candidates)},
     )
-    return {"key": key, **summary}
+    return (handed or ctx.first_result()).then("discover", summary, candidates=key)
 
 
-def fetch_stage(ctx: RunContext, fetcher) -> dict:
+def fetch_stage(ctx: RunContext, fetcher, handed: StageResult, lease=None) -> StageResult:
     """Fetch every candidate politely, storing raw bodies and the day's raw index before any parsing."""
     from newslake.discovery import candidates_from_rows
-    from newslake.rawzone import RawZoneWriter
+    from newslake.rawzone import RawZoneWriter, index_key
 
-    candidates = {c.url: c for c in candidates_from_rows(_get_json(ctx, "candidates.json")["candidates"])}
+    rows = json.loads(ctx.store.get(handed.key("candidates")))["candidates"]
+    candidates = {c.url: c for c in candidates_from_rows(rows)}
     total = len(candidates)
     writer = RawZoneWriter(ctx.store, ctx.source.id, ctx.day, ctx.run_id)
     for done, result in enumerate(fetcher.fetch_many(list(candidates)), start=1):
@@ -104,11 +162,12 @@ def fetch_stage(ctx: RunContext, fetcher) -> dict:
         if done % 25 == 0 or done == total:
             so_far = writer.counts
             log.info("fetched %d/%d, %d failed", done, total, done - so_far["fetched"] - so_far["not_modified"])
+    if lease is not None:
+        lease.renew()  # still ours: nobody else fetched this source meanwhile
     writer.close()
     counts = {"candidates": total, **writer.counts}
-    _put_json(ctx, "fetch.json", counts)
     _check_fetch_health(ctx, counts)
-    return counts
+    return handed.then("fetch", counts, raw_index=index_key(ctx.source.id, ctx.day))
 
 
 def _hint_columns(candidate) -> dict:
@@ -125,31 +184,30 @@ def _check_fetch_health(ctx: RunContext, counts: dict) -> None:
     total = counts.get("candidates", 0)
     bad = counts.get("blocked", 0) + counts.get("transient_failed", 0)
     if total and bad / total > ctx.source.fetch.blocked_share_threshold:
-        raise StageError(
+        raise SourceBlockedError(
             f"source {ctx.source.id} {ctx.day}: {bad}/{total} URLs blocked or failing "
             f"(blocked={counts.get('blocked', 0)}, transient_failed={counts.get('transient_failed', 0)}), "
             f"above the {ctx.source.fetch.blocked_share_threshold:.0%} threshold: the source may be blocking us"
         )
     if ctx.source.min_articles_per_day and counts.get("fetched", 0) == 0 and counts.get("not_modified", 0) == 0:
-        raise StageError(
+        raise SourceBlockedError(
             f"source {ctx.source.id} {ctx.day}: 0 pages fetched ({total} candidates) but the source normally "
             f"yields at least {ctx.source.min_articles_per_day} articles a day"
         )
 
 
-def replay_fetch_stage(ctx: RunContext) -> dict:
+def replay_fetch_stage(ctx: RunContext, handed: StageResult | None = None) -> StageResult:
     """Reuse the day's raw zone instead of the network (replay mode); fails when there is none."""
-    from newslake.rawzone import index_counts, read_raw_index
+    from newslake.rawzone import index_counts, index_key, read_raw_index
 
     try:
         index = read_raw_index(ctx.store, ctx.source.id, ctx.day)
-    except KeyError:
-        raise StageError(
+    except ObjectNotFound:
+        raise MissingInputError(
             f"replay requested for {ctx.source.id} {ctx.day} but the raw zone has no _index.parquet for that day"
         ) from None
     counts = {"candidates": index.num_rows, "replayed": True, **index_counts(index)}
-    _put_json(ctx, "fetch.json", counts)
-    return counts
+    return (handed or ctx.first_result()).then("fetch", counts, raw_index=index_key(ctx.source.id, ctx.day))
 
 
 def _hints_from_row(row: dict):
@@ -165,38 +223,28 @@ def _hints_from_row(row: dict):
 
 
 def build_record(article, row: dict) -> dict:
-    """One lake record from an extracted Article and its raw index row."""
+    """One lake record from an extracted Article and its raw index row, with exactly ARTICLE_SCHEMA's fields."""
+    from newslake.lake import ARTICLE_SCHEMA
     from newslake.urls import article_id
 
     canonical = article.canonical_url if _same_site(article.canonical_url, row) else None
     canonical = canonical or row.get("final_url") or row["url"]
     body = article.body or ""
-    return {
+    values = {
         "article_id": article_id(canonical),
         "url": row["url"],
         "canonical_url": canonical,
-        "title": article.title,
-        "description": article.description,
-        "body": article.body,
         "authors": list(article.authors or []),
-        "published_at": article.published_at,
-        "modified_at": article.modified_at,
-        "date_source": article.date_source,
-        "dateline": article.dateline,
-        "dateline_place": article.dateline_place,
-        "dateline_agency": article.dateline_agency,
-        "language": article.language,
-        "section": article.section,
         "tags": list(article.tags or []),
-        "word_count": article.word_count,
         "content_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
-        "extraction_method": article.extraction_method,
         "field_sources": json.dumps(article.field_sources or {}, sort_keys=True),
         "http_status": row.get("status"),
         "fetched_at": row.get("fetched_at"),
         "raw_key": row.get("raw_key"),
         "run_id": row.get("run_id"),
     }
+    # Every other field is the Article attribute of the same name: a new schema field is one edit.
+    return {name: values[name] if name in values else getattr(article, name) for name in ARTICLE_SCHEMA.names}
 
 
 def _same_site(canonical: str | None, row: dict) -> bool:
@@ -217,14 +265,14 @@ def _prefer(record: dict, other: dict) -> bool:
     return (mine, -len(record["url"]), record["url"]) > (theirs, -len(other["url"]), other["url"])
 
 
-def extract_stage(ctx: RunContext) -> dict:
-    """Extract records from the day's raw zone, dropping duplicates and articles of other days."""
+def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
+    """Extract records from the day's raw zone; interval membership is decided here, once, on the article's date."""
     from newslake.extraction import extract_article
     from newslake.fetching import decode_html
-    from newslake.lake import ARTICLE_SCHEMA, parquet_bytes, records_to_table
-    from newslake.rawzone import read_raw_body, read_raw_index
+    from newslake.lake import ARTICLE_SCHEMA, parquet_bytes, read_parquet_bytes, records_to_table
+    from newslake.rawzone import read_raw_body
 
-    index = read_raw_index(ctx.store, ctx.source.id, ctx.day)
+    index = read_parquet_bytes(ctx.store.get(handed.key("raw_index")))
     counts: Counter = Counter()
     records: dict[str, dict] = {}
     for row in sorted(index.to_pylist(), key=lambda r: r["url"]):
@@ -252,32 +300,33 @@ def extract_stage(ctx: RunContext) -> dict:
                 continue
         records[record["article_id"]] = record
     table = records_to_table(list(records.values()), ARTICLE_SCHEMA)
-    ctx.store.put(ctx.work_key("extracted.parquet"), parquet_bytes(table))
+    key = ctx.work_key("extracted.parquet")
+    ctx.store.put(key, parquet_bytes(table))
     result = {"extracted": table.num_rows, **dict(sorted(counts.items()))}
-    _put_json(ctx, "extract.json", result)
     log.info("extracted %s", result)
-    return result
+    return handed.then("extract", result, extracted=key)
 
 
-def validate_stage(ctx: RunContext) -> dict:
+def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     """Run the Great Expectations suite; quarantine failing rows; fail on blocking checks or too much quarantine."""
     from newslake.lake import parquet_bytes, read_parquet_bytes, write_partition
     from newslake.validation import validate_articles
 
-    table = read_parquet_bytes(ctx.store.get(ctx.work_key("extracted.parquet")))
+    table = read_parquet_bytes(ctx.store.get(handed.key("extracted")))
     outcome = validate_articles(table, start=ctx.start, end=ctx.end, languages=ctx.source.languages)
-    write_partition(ctx.store, "quarantine", ctx.source.id, ctx.day, outcome.quarantine, run_id=ctx.run_id)
-    quality_key = f"quality/source={ctx.source.id}/dt={ctx.day.isoformat()}/validation.json"
+    write_partition(ctx.store, layout.QUARANTINE, ctx.source.id, ctx.day, outcome.quarantine, run_id=ctx.run_id)
+    quality_key = layout.quality_key(ctx.source.id, ctx.day, ctx.run_id)
     ctx.store.put(
         quality_key,
         json.dumps(outcome.report, sort_keys=True, indent=1, default=str).encode(),
         content_type="application/json",
     )
-    ctx.store.put(ctx.work_key("validated.parquet"), parquet_bytes(outcome.valid))
+    validated_key = ctx.work_key("validated.parquet")
+    ctx.store.put(validated_key, parquet_bytes(outcome.valid))
     total = table.num_rows
     quarantined = outcome.quarantine.num_rows
     share = quarantined / total if total else 0.0
-    result = {
+    counts = {
         "rows": total,
         "valid": outcome.valid.num_rows,
         "quarantined": quarantined,
@@ -285,48 +334,104 @@ def validate_stage(ctx: RunContext) -> dict:
         "failed_blocking": list(outcome.failed_blocking),
         "quality_key": quality_key,
     }
-    _put_json(ctx, "validate.json", result)
     if outcome.failed_blocking:
-        raise StageError(f"blocking expectations failed for {ctx.source.id} {ctx.day}: {outcome.failed_blocking}")
+        raise BlockingExpectationError(
+            f"blocking expectations failed for {ctx.source.id} {ctx.day}: {outcome.failed_blocking}; see {quality_key}"
+        )
     if share > ctx.source.quarantine_threshold:
-        raise StageError(
+        raise QuarantineThresholdError(
             f"{quarantined}/{total} records quarantined for {ctx.source.id} {ctx.day} ({share:.0%}), above the "
             f"source threshold {ctx.source.quarantine_threshold:.0%}; see quarantine/ and {quality_key}"
         )
-    return result
+    return handed.then("validate", counts, validated=validated_key, quality=quality_key)
 
 
-def publish_stage(ctx: RunContext) -> dict:
-    """Replace the day's articles partition atomically and write its _SUCCESS manifest."""
-    from newslake.lake import read_parquet_bytes, write_partition
-
-    table = read_parquet_bytes(ctx.store.get(ctx.work_key("validated.parquet")))
-    counts = {}
-    for stage in ("candidates", "fetch", "extract", "validate"):
-        try:
-            data = _get_json(ctx, f"{stage}.json")
-        except KeyError:
-            continue
-        counts[stage] = data.get("counts", data) if stage == "candidates" else data
-    manifest = write_partition(
-        ctx.store, "articles", ctx.source.id, ctx.day, table, run_id=ctx.run_id, extra_manifest={"counts": counts}
+def check_article_count(ctx: RunContext, handed: StageResult, rows: int) -> None:
+    """The zero-article alarm: fewer rows than min_articles_per_day fails the run, naming every count."""
+    wanted = ctx.source.min_articles_per_day
+    if rows >= wanted:
+        return
+    c = handed.counts
+    figures = {
+        "candidates": c.get("discover", {}).get("candidates", c.get("fetch", {}).get("candidates")),
+        "fetched": c.get("fetch", {}).get("fetched"),
+        "in interval": c.get("extract", {}).get("extracted"),
+        "valid": c.get("validate", {}).get("valid", rows),
+    }
+    detail = ", ".join(f"{name} {'?' if value is None else value}" for name, value in figures.items())
+    raise TooFewArticlesError(
+        f"source {ctx.source.id} {ctx.day}: {rows} article{'' if rows == 1 else 's'} to publish but the source "
+        f"normally yields at least {wanted} a day ({detail}); nothing was published for this day"
     )
-    log.info("published %d rows to articles/source=%s/dt=%s", table.num_rows, ctx.source.id, ctx.day)
-    return {"rows": table.num_rows, "sha256": manifest.get("sha256"), "day": ctx.day.isoformat()}
 
 
-def run_all(ctx: RunContext, *, replay: bool = False) -> dict:
-    """All five stages in one process (CLI `newslake ingest`): same code and output as the DAG."""
+def publish_stage(ctx: RunContext, handed: StageResult) -> dict[str, Any]:
+    """Replace the day's articles partition, commit its manifest, then drop the run's hand-over objects."""
+    from newslake.lake import SCHEMA_VERSION, read_parquet_bytes, write_partition
+
+    table = read_parquet_bytes(ctx.store.get(handed.key("validated")))
+    check_article_count(ctx, handed, table.num_rows)
+    manifest = write_partition(
+        ctx.store, layout.ARTICLES, ctx.source.id, ctx.day, table, run_id=ctx.run_id,
+        extra_manifest={"counts": handed.counts},
+    )
+    removed = clear_handover(ctx)
+    log.info("published %d rows to %s; removed %d hand-over objects", table.num_rows, manifest["key"], removed)
+    return {
+        "source": ctx.source.id,
+        "day": ctx.day.isoformat(),
+        "rows": table.num_rows,
+        "quarantined": handed.counts.get("validate", {}).get("quarantined", 0),
+        "sha256": manifest["sha256"],
+        "run_id": ctx.run_id,
+        "schema_version": SCHEMA_VERSION,
+        "key": manifest["key"],
+    }
+
+
+def clear_handover(ctx: RunContext) -> int:
+    """Delete this run's hand-over objects (after a successful publish); returns how many there were."""
+    keys = ctx.store.list(layout.run_prefix(layout.WORK, ctx.source.id, ctx.day, ctx.run_id))
+    for key in keys:
+        ctx.store.delete(key)
+    return len(keys)
+
+
+def source_lease(ctx: RunContext):
+    """The lease this run must hold while it talks to the source."""
+    from newslake.lease import SourceLease
+
+    return SourceLease(ctx.store, ctx.source.id, holder=ctx.run_id)
+
+
+def run_discover(ctx: RunContext) -> StageResult:
+    """The discover task: take the source's lease (kept for fetch), discover with a fresh Fetcher."""
     from newslake.fetching import Fetcher
 
-    report = {}
-    if replay:
-        report["fetch"] = replay_fetch_stage(ctx)
-    else:
-        with Fetcher(ctx.source) as fetcher:
-            report["discover"] = discover_stage(ctx, fetcher)
-            report["fetch"] = fetch_stage(ctx, fetcher)
-    report["extract"] = extract_stage(ctx)
-    report["validate"] = validate_stage(ctx)
-    report["publish"] = publish_stage(ctx)
-    return report
+    lease = source_lease(ctx)
+    with lease, Fetcher(ctx.source) as fetcher:
+        try:
+            return discover_stage(ctx, fetcher)
+        except BaseException:
+            lease.release()
+            raise
+
+
+def run_fetch(ctx: RunContext, handed: StageResult) -> StageResult:
+    """The fetch task: renew the run's lease, fetch every candidate, give the source back."""
+    from newslake.fetching import Fetcher
+
+    lease = source_lease(ctx)
+    try:
+        with lease, Fetcher(ctx.source) as fetcher:
+            return fetch_stage(ctx, fetcher, handed, lease=lease)
+    finally:
+        lease.release()
+
+
+def run_all(ctx: RunContext, *, replay: bool = False) -> dict[str, Any]:
+    """All five stages in one process (CLI `newslake ingest`): same code and output as the DAG."""
+    fetched = replay_fetch_stage(ctx) if replay else run_fetch(ctx, run_discover(ctx))
+    validated = validate_stage(ctx, extract_stage(ctx, fetched))
+    published = publish_stage(ctx, validated)
+    return {"counts": validated.counts, "publish": published}

@@ -14,12 +14,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newslake import layout
 from newslake.fetching.result import FetchResult, Outcome
+from newslake.layout import BODY_SUFFIX
 from newslake.storage import ObjectStore
 from newslake.urls import article_id
 
-INDEX_NAME = "_index.parquet"
-BODY_SUFFIX = ".html.gz"
 COUNTS_METADATA_KEY = b"newslake.counts"
 # Response headers worth keeping for replay and conditional GETs; the rest is noise.
 KEPT_HEADERS = ("etag", "last-modified", "content-type", "content-language", "retry-after", "date")
@@ -49,17 +49,17 @@ def url_id(url: str) -> str:
 
 def raw_prefix(source_id: str, day: date) -> str:
     """'raw/source=<id>/dt=<day>/' for one source and day."""
-    return f"raw/source={source_id}/dt={day.isoformat()}/"
+    return layout.partition_prefix(layout.RAW, source_id, day)
 
 
 def raw_key(source_id: str, day: date, url: str) -> str:
     """Where the gzip body of url fetched for (source, day) is stored."""
-    return f"{raw_prefix(source_id, day)}{url_id(url)}{BODY_SUFFIX}"
+    return layout.raw_body_key(source_id, day, url_id(url))
 
 
 def index_key(source_id: str, day: date) -> str:
     """Where the raw index of (source, day) is stored."""
-    return raw_prefix(source_id, day) + INDEX_NAME
+    return layout.raw_index_key(source_id, day)
 
 
 def kept_headers(headers: dict[str, str]) -> str:

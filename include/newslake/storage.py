@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from newslake.errors import EXIT_STORAGE, StorageUnavailableError, TerminalError
 
 DEFAULT_BUCKET = "newslake"
 DEFAULT_REGION = "us-east-1"
@@ -17,23 +24,55 @@ DEFAULT_CONN_ID = "newslake_s3"
 CONN_ENV = "AIRFLOW_CONN_NEWSLAKE_S3"
 
 
-class StorageError(Exception):
-    """Object storage could not be configured or reached."""
+class StorageError(TerminalError):
+    """Object storage is misconfigured (bad connection, credentials refused, no such bucket)."""
+
+    exit_code = EXIT_STORAGE
 
 
 class ObjectNotFound(KeyError):
     """The requested key does not exist in the store."""
 
 
+class PreconditionFailed(Exception):
+    """A conditional write lost: the object changed (If-Match) or already exists (If-None-Match)."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What HEAD tells about an object: its ETag and how long ago (by the store's clock) it was written."""
+
+    etag: str
+    age_seconds: float
+
+
 @runtime_checkable
 class ObjectStore(Protocol):
-    """Flat key -> bytes store; keys are '/'-separated and relative to the store's root."""
+    """Flat key -> bytes store; keys are '/'-separated and relative to the store's root.
 
-    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
-        """Write one object atomically: readers see the old or the new bytes, never a mix."""
+    Writes may be conditional: if_match=ETag replaces only that version, if_none_match=True
+    creates only a missing object; a write that loses raises PreconditionFailed.
+    """
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        """Write one object atomically (readers see the old or the new bytes); returns its ETag."""
 
     def get(self, key: str) -> bytes:
         """Read one object; raise ObjectNotFound if it is missing."""
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        """Read one object and its ETag; raise ObjectNotFound if it is missing."""
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """ETag and age of an object, or None when it is missing."""
 
     def exists(self, key: str) -> bool:
         """True if the object exists."""
@@ -79,9 +118,42 @@ class LocalStore:
             raise ValueError(f"key {key!r} is inside the store's temp area")
         return self.root.joinpath(*key.split("/"))
 
-    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+    @contextlib.contextmanager
+    def _conditional(self) -> Iterator[None]:
+        # One lock file serialises conditional writes across processes, like S3's per-key check.
+        tmp_dir = self.root / self.TMP_DIR
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        with open(tmp_dir / "conditional.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
         """Write to a temp file outside the key's folder, fsync, then rename into place."""
         target = self._path(key)
+        if if_match is None and not if_none_match:
+            self._write(target, data)
+            return _etag(data)
+        with self._conditional():
+            current = self.head(key)
+            if if_none_match and current is not None:
+                raise PreconditionFailed(f"{key} already exists")
+            if if_match is not None and (current is None or current.etag != if_match):
+                raise PreconditionFailed(f"{key} is not at version {if_match}")
+            self._write(target, data)
+        return _etag(data)
+
+    def _write(self, target: Path, data: bytes) -> None:
         tmp_dir = self.root / self.TMP_DIR
         tmp_dir.mkdir(parents=True, exist_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +173,20 @@ class LocalStore:
             return self._path(key).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound(key) from None
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        """Read one object and its ETag (MD5 of the bytes, as S3 gives for single-part objects)."""
+        data = self.get(key)
+        return data, _etag(data)
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """ETag and age of the file at key, or None."""
+        path = self._path(key)
+        try:
+            data, mtime = path.read_bytes(), path.stat().st_mtime
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+        return ObjectInfo(etag=_etag(data), age_seconds=max(0.0, datetime.now(UTC).timestamp() - mtime))
 
     def exists(self, key: str) -> bool:
         """True if a file exists at key."""
@@ -156,58 +242,115 @@ class S3Store:
     def _key(self, key: str) -> str:
         return _join_prefix(self.prefix, _check_key(key))
 
-    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
-        """Single PUT: S3 makes a whole object visible at once."""
-        kwargs = {"ContentType": content_type} if content_type else {}
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **kwargs)
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str | None = None,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        """Single PUT (S3 makes a whole object visible at once), conditional when asked; returns the ETag."""
+        kwargs: dict[str, Any] = {"ContentType": content_type} if content_type else {}
+        if if_match is not None:
+            kwargs["IfMatch"] = if_match
+        if if_none_match:
+            kwargs["IfNoneMatch"] = "*"
+        with self._errors("PUT", key):
+            response = self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **kwargs)
+        return str(response.get("ETag") or _etag(data))
 
     def get(self, key: str) -> bytes:
         """Read one object."""
-        from botocore.exceptions import ClientError
+        return self.get_versioned(key)[0]
 
-        try:
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        """Read one object and its ETag."""
+        with self._errors("GET", key):
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
-            if _is_not_found(exc):
-                raise ObjectNotFound(key) from None
-            raise
-        with response["Body"] as body:
-            return body.read()
+            with response["Body"] as body:
+                return body.read(), str(response.get("ETag"))
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """HEAD the object: ETag and age by the server's own clock (Date header minus Last-Modified)."""
+        try:
+            with self._errors("HEAD", key):
+                response = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ObjectNotFound:
+            return None
+        return ObjectInfo(etag=str(response.get("ETag")), age_seconds=_server_age(response))
 
     def exists(self, key: str) -> bool:
         """HEAD the object."""
-        from botocore.exceptions import ClientError
-
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
-            if _is_not_found(exc):
-                return False
-            raise
-        return True
+        return self.head(key) is not None
 
     def list(self, prefix: str = "") -> list[str]:
         """Sorted keys under prefix, relative to the store prefix."""
         full = _join_prefix(self.prefix, prefix) if prefix else (f"{self.prefix}/" if self.prefix else "")
         strip = len(self.prefix) + 1 if self.prefix else 0
         keys = []
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
-            for item in page.get("Contents", []):
-                key = item["Key"][strip:]
-                # Some S3 servers list folder markers ("a/b/"); they are not objects.
-                if key and not key.endswith("/"):
-                    keys.append(key)
+        with self._errors("LIST", prefix or "/"):
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
+                for item in page.get("Contents", []):
+                    key = item["Key"][strip:]
+                    # Some S3 servers list folder markers ("a/b/"); they are not objects.
+                    if key and not key.endswith("/"):
+                        keys.append(key)
         return sorted(keys)
 
     def delete(self, key: str) -> None:
         """Delete one object (S3 treats a missing key as success)."""
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        with self._errors("DELETE", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    @contextlib.contextmanager
+    def _errors(self, verb: str, key: str) -> Iterator[None]:
+        """Translate botocore failures into newslake's: missing, precondition, misconfigured, unreachable."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code"))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code in _NOT_FOUND or (status == 404 and code != "NoSuchBucket"):
+                raise ObjectNotFound(key) from None
+            if code in _PRECONDITION or status == 412:
+                raise PreconditionFailed(f"{verb} {key}: {code}") from None
+            where = f"{verb} s3://{self.bucket}/{self._key(key) if key != '/' else self.prefix}"
+            if code in _MISCONFIGURED:
+                raise StorageError(f"{where}: {code}: {error.get('Message') or 'refused'}") from None
+            raise StorageUnavailableError(f"{where}: {code} (HTTP {status})") from exc
+        except BotoCoreError as exc:
+            # Connection refused, timeouts, closed connections: the store is not reachable right now.
+            raise StorageUnavailableError(f"{verb} {key}: object store unreachable: {exc}") from exc
 
 
-def _is_not_found(exc: Exception) -> bool:
-    error = getattr(exc, "response", {}).get("Error", {})
-    return str(error.get("Code")) in {"404", "NoSuchKey", "NotFound"}
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+# AWS answers a concurrent conditional write with 409 ConditionalRequestConflict: it lost too.
+_PRECONDITION = {"PreconditionFailed", "412", "ConditionalRequestConflict"}
+_MISCONFIGURED = {
+    "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "NoSuchBucket", "InvalidBucketName", "403",
+}
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+
+
+def _server_age(response: Mapping[str, Any]) -> float:
+    modified = response.get("LastModified")
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    try:
+        now = parsedate_to_datetime(headers["date"])
+    except (KeyError, TypeError, ValueError):
+        now = datetime.now(UTC)
+    if not isinstance(modified, datetime):
+        return 0.0
+    return max(0.0, (now - modified).total_seconds())
 
 
 # --------------------------------------------------------------------------- settings

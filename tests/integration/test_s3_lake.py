@@ -75,11 +75,14 @@ def test_open_store_round_trip_with_settings_from_env(s3_server, s3_settings) ->
 def test_wrong_secret_is_rejected(s3_server, s3_settings) -> None:
     from dataclasses import replace
 
-    from botocore.exceptions import ClientError
+    from newslake.errors import TerminalError
+    from newslake.storage import StorageError
 
     bad = open_store(replace(s3_settings, secret_key="wrong"))
-    with pytest.raises(ClientError):
+    # Refused credentials are a configuration problem: terminal, named, never retried as an outage.
+    with pytest.raises(StorageError, match="SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId") as refused:
         bad.put("k", b"x")
+    assert isinstance(refused.value, TerminalError)
 
 
 def test_server_refuses_to_start_on_a_taken_port(s3_server, tmp_path) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from newslake.errors import PartitionBusyError, PartitionConflictError
 from newslake.lake import (
     ARTICLE_SCHEMA,
     CANDIDATE_SCHEMA,
@@ -16,12 +17,12 @@ from newslake.lake import (
     LakeError,
     list_partitions,
     parquet_bytes,
-    partition_prefix,
     read_manifest,
     read_partition,
     records_to_table,
     write_partition,
 )
+from newslake.layout import LayoutError, partition_prefix
 from newslake.storage import ObjectNotFound
 from newslake.urls import article_id
 
@@ -149,7 +150,7 @@ def test_partition_prefix_layout() -> None:
     assert partition_prefix("articles", "tca", date(2026, 3, 4)) == "articles/source=tca/dt=2026-03-04/"
     assert partition_prefix("quarantine", "tca", "2026-03-04") == "quarantine/source=tca/dt=2026-03-04/"
     for bad in ("a/b", "x=y", "", "../up"):
-        with pytest.raises(LakeError):
+        with pytest.raises(LayoutError):
             partition_prefix("articles", bad, "2026-03-04")
 
 
@@ -250,3 +251,63 @@ def test_parquet_layout_is_what_spark_and_hive_readers_expect() -> None:
     assert "authors.list.element" in columns and "tags.list.element" in columns  # 3-level lists
     metadata = parquet_file.metadata.metadata
     assert metadata[b"newslake.schema_version"] == str(SCHEMA_VERSION).encode()
+
+
+PART = "articles/source=demo/dt=2026-03-14/part-0.parquet"
+
+
+def _publish(store, rows: int, run_id: str, **kwargs) -> dict:
+    table = records_to_table([make_row(i) for i in range(rows)])
+    return write_partition(store, "articles", "demo", "2026-03-14", table, run_id=run_id, **kwargs)
+
+
+def _consistent(store) -> dict:
+    manifest = read_manifest(store, "articles", "demo", "2026-03-14")
+    assert manifest["sha256"] == hashlib.sha256(store.get(PART)).hexdigest()
+    return manifest
+
+
+def test_manifest_records_the_version_of_the_data_it_describes(local_store) -> None:
+    manifest = _publish(local_store, 2, "r1")
+    assert manifest["etag"] == local_store.head(PART).etag
+    assert _consistent(local_store)["run_id"] == "r1"
+
+
+def test_data_another_publisher_is_still_committing_is_waited_for_then_busy(local_store) -> None:
+    _publish(local_store, 2, "r1")
+    local_store.put(PART, b"in flight: written by a publisher that has not committed yet")
+    with pytest.raises(PartitionBusyError, match="has not committed its manifest"):
+        _publish(local_store, 3, "r2", wait_seconds=0.6)
+    assert local_store.get(PART).startswith(b"in flight")  # nothing of the waiting run was written
+
+
+def test_data_left_uncommitted_by_a_dead_publisher_is_taken_over(local_store) -> None:
+    local_store.put(PART, b"left by a publisher that died before its manifest")
+    manifest = _publish(local_store, 3, "r2", stale_seconds=0)
+    assert _consistent(local_store) == manifest and manifest["rows"] == 3
+
+
+class _TakeoverBetweenDataAndManifest:
+    """A store through which, right after our data write, a second publisher takes the partition over."""
+
+    def __init__(self, store):
+        self.store, self.fired = store, False
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def put(self, key, data, **kwargs):
+        etag = self.store.put(key, data, **kwargs)
+        if key == PART and not self.fired:
+            self.fired = True
+            _publish(self.store, 5, "r-takeover", stale_seconds=0)
+        return etag
+
+
+def test_a_publisher_fenced_off_between_its_writes_says_so_and_the_manifest_stays_true(local_store) -> None:
+    _publish(local_store, 1, "r0")
+    with pytest.raises(PartitionConflictError, match="run r-slow wrote its data but another publisher"):
+        _publish(_TakeoverBetweenDataAndManifest(local_store), 2, "r-slow")
+    manifest = _consistent(local_store)
+    assert (manifest["run_id"], manifest["rows"]) == ("r-takeover", 5)
+    assert read_partition(local_store, "articles", "demo", "2026-03-14").num_rows == 5

@@ -7,11 +7,17 @@ from datetime import datetime, timezone
 
 import pytest
 from newslake.config import parse_sources
+from newslake.errors import (
+    MissingInputError,
+    QuarantineThresholdError,
+    SourceBlockedError,
+    TerminalError,
+    TooFewArticlesError,
+)
 from newslake.fetching import FetchResult, Outcome
 from newslake.lake import read_manifest, read_partition
 from newslake.pipeline import (
     RunContext,
-    StageError,
     day_interval,
     discover_stage,
     extract_stage,
@@ -92,12 +98,10 @@ def make_ctx(store, **overrides) -> RunContext:
 
 
 def run(ctx, fetcher):
-    discover_stage(ctx, fetcher)
-    fetch_stage(ctx, fetcher)
-    extracted = extract_stage(ctx)
-    validated = validate_stage(ctx)
-    publish_stage(ctx)
-    return extracted, validated
+    fetched = fetch_stage(ctx, fetcher, discover_stage(ctx, fetcher))
+    validated = validate_stage(ctx, extract_stage(ctx, fetched))
+    publish_stage(ctx, validated)
+    return validated.counts["extract"], validated.counts["validate"]
 
 
 def test_stages_write_the_day_and_count_everything(local_store):
@@ -121,25 +125,24 @@ def test_replay_is_offline_and_byte_identical(local_store):
     run(ctx, ScriptedFetcher({BASE + "rss.xml": FEED, **PAGES}))
     first = local_store.get("articles/source=wire/dt=2026-11-18/part-0.parquet")
     replay_ctx = RunContext(ctx.source, ctx.start, ctx.end, "run-2-replay", local_store)
-    counts = replay_fetch_stage(replay_ctx)
+    replayed = replay_fetch_stage(replay_ctx)
+    counts = replayed.counts["fetch"]
     assert counts["replayed"] is True and counts["fetched"] == len(PAGES)
-    extract_stage(replay_ctx)
-    validate_stage(replay_ctx)
-    publish_stage(replay_ctx)
+    publish_stage(replay_ctx, validate_stage(replay_ctx, extract_stage(replay_ctx, replayed)))
     assert local_store.get("articles/source=wire/dt=2026-11-18/part-0.parquet") == first
 
 
 def test_replay_without_raw_zone_is_a_clear_error(local_store):
-    with pytest.raises(StageError, match="no _index.parquet"):
+    with pytest.raises(MissingInputError, match="no _index.parquet"):
         replay_fetch_stage(make_ctx(local_store))
 
 
 def test_a_source_that_blocks_us_fails_loudly(local_store):
     ctx = make_ctx(local_store)
     fetcher = ScriptedFetcher({BASE + "rss.xml": FEED, **PAGES}, blocked=set(list(PAGES)[:4]))
-    discover_stage(ctx, fetcher)
-    with pytest.raises(StageError, match=r"4/5 URLs blocked or failing \(blocked=4"):
-        fetch_stage(ctx, fetcher)
+    discovered = discover_stage(ctx, fetcher)
+    with pytest.raises(SourceBlockedError, match=r"4/5 URLs blocked or failing \(blocked=4"):
+        fetch_stage(ctx, fetcher, discovered)
 
 
 def test_a_day_without_articles_is_flagged(local_store):
@@ -147,9 +150,9 @@ def test_a_day_without_articles_is_flagged(local_store):
     feed = b'<?xml version="1.0"?><rss version="2.0"><channel><item><link>' + BASE.encode() + \
         b'en/2026/11/18/gone/</link></item></channel></rss>'
     fetcher = ScriptedFetcher({BASE + "rss.xml": feed})
-    discover_stage(ctx, fetcher)
-    with pytest.raises(StageError, match="0 pages fetched .* normally yields at least 3"):
-        fetch_stage(ctx, fetcher)
+    discovered = discover_stage(ctx, fetcher)
+    with pytest.raises(SourceBlockedError, match="0 pages fetched .* normally yields at least 3"):
+        fetch_stage(ctx, fetcher, discovered)
 
 
 def test_too_much_quarantine_fails_the_run_after_writing_it(local_store):
@@ -157,15 +160,52 @@ def test_too_much_quarantine_fails_the_run_after_writing_it(local_store):
     stub = {BASE + "rss.xml": FEED, **PAGES, BASE + "en/2026/11/18/two/": page("two", "2026-11-18T10:00:00Z",
                                                                                  words=["Too short."])}
     fetcher = ScriptedFetcher(stub)
-    discover_stage(ctx, fetcher)
-    fetch_stage(ctx, fetcher)
-    extract_stage(ctx)
-    with pytest.raises(StageError, match="quarantined .* above the source threshold"):
-        validate_stage(ctx)
+    extracted = extract_stage(ctx, fetch_stage(ctx, fetcher, discover_stage(ctx, fetcher)))
+    with pytest.raises(QuarantineThresholdError, match="quarantined .* above the source threshold"):
+        validate_stage(ctx, extracted)
     assert read_partition(local_store, "quarantine", "wire", DAY).num_rows == 2
 
 
-def test_interval_without_logical_date_is_the_last_complete_day():
-    now = datetime(2026, 11, 28, 13, 5, tzinfo=timezone.utc)
-    assert resolve_interval(None, None, now) == (datetime(2026, 11, 27, tzinfo=timezone.utc),
-                                                 datetime(2026, 11, 28, tzinfo=timezone.utc))
+def test_interval_without_logical_date_is_the_last_complete_day_before_the_trigger():
+    triggered = datetime(2026, 11, 28, 13, 5, tzinfo=timezone.utc)
+    assert resolve_interval(None, None, triggered) == (datetime(2026, 11, 27, tzinfo=timezone.utc),
+                                                       datetime(2026, 11, 28, tzinfo=timezone.utc))
+
+
+def test_later_stages_use_the_interval_the_first_stage_resolved(local_store):
+    # Finding 6: the interval travels with the hand-over, so no later task recomputes it from a clock.
+    ctx = make_ctx(local_store)
+    discovered = discover_stage(ctx, ScriptedFetcher({BASE + "rss.xml": FEED, **PAGES}))
+    again = type(discovered).from_xcom(discovered.to_xcom())
+    assert again.bounds() == (ctx.start, ctx.end)
+    assert again.keys["candidates"].startswith("_work/source=wire/dt=2026-11-18/run=run-1/")
+
+
+def test_a_day_with_too_few_articles_fails_and_publishes_nothing(local_store):
+    # Finding 4: pages fetched but none inside the interval must not become a green, empty partition.
+    ctx = make_ctx(local_store, min_articles_per_day=3)
+    later = {BASE + "en/2026/11/19/later/": PAGES[BASE + "en/2026/11/19/later/"]}
+    feed = b'<?xml version="1.0"?><rss version="2.0"><channel><item><link>' + \
+        (BASE + "en/2026/11/19/later/").encode() + b"</link></item></channel></rss>"
+    fetcher = ScriptedFetcher({BASE + "rss.xml": feed, **later})
+    validated = validate_stage(ctx, extract_stage(ctx, fetch_stage(ctx, fetcher, discover_stage(ctx, fetcher))))
+    with pytest.raises(TooFewArticlesError) as failure:
+        publish_stage(ctx, validated)
+    message = str(failure.value)
+    assert "source wire 2026-11-18: 0 articles" in message and "at least 3" in message
+    assert "candidates 1, fetched 1, in interval 0, valid 0" in message
+    assert isinstance(failure.value, TerminalError)
+    assert read_manifest(local_store, "articles", "wire", DAY) is None
+    # A failed run keeps its hand-over for inspection.
+    assert local_store.list("_work/source=wire/dt=2026-11-18/run=run-1/")
+
+
+def test_a_successful_publish_removes_only_its_own_hand_over(local_store):
+    # Finding 7: hand-over objects are run-scoped and gone after success.
+    other = make_ctx(local_store)
+    other = RunContext(other.source, other.start, other.end, "run-0-failed", local_store)
+    other.store.put(other.work_key("extracted.parquet"), b"left by a failed run")
+    ctx = make_ctx(local_store)
+    run(ctx, ScriptedFetcher({BASE + "rss.xml": FEED, **PAGES}))
+    assert local_store.list("_work/source=wire/dt=2026-11-18/run=run-1/") == []
+    assert local_store.list("_work/") == [other.work_key("extracted.parquet")]
