@@ -63,10 +63,14 @@ class StageResult:
     interval: tuple[str, str]
     keys: dict[str, str] = field(default_factory=dict)
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timings: dict[str, list[str]] = field(default_factory=dict)  # stage -> [started, finished] (UTC ISO)
 
-    def then(self, stage: str, counts: dict[str, Any], **keys: str) -> StageResult:
-        """The result after stage: earlier keys and counts plus this stage's."""
-        return StageResult(stage, self.interval, {**self.keys, **keys}, {**self.counts, stage: counts})
+    def then(self, stage: str, counts: dict[str, Any], started: datetime, **keys: str) -> StageResult:
+        """The result after stage (which began at started): earlier keys, counts and timings plus this stage's."""
+        span = [started.isoformat(timespec="milliseconds"), _now().isoformat(timespec="milliseconds")]
+        return StageResult(
+            stage, self.interval, {**self.keys, **keys}, {**self.counts, stage: counts}, {**self.timings, stage: span}
+        )
 
     def key(self, name: str) -> str:
         """The key of a hand-over object an earlier stage wrote; MissingInputError if none did."""
@@ -77,18 +81,34 @@ class StageResult:
 
     def to_xcom(self) -> dict[str, Any]:
         """JSON-ready form for XCom (keys and counts only)."""
-        return {"stage": self.stage, "interval": list(self.interval), "keys": self.keys, "counts": self.counts}
+        return {
+            "stage": self.stage,
+            "interval": list(self.interval),
+            "keys": self.keys,
+            "counts": self.counts,
+            "timings": self.timings,
+        }
 
     @classmethod
     def from_xcom(cls, value: dict[str, Any]) -> StageResult:
         """Rebuild a result from its XCom form."""
         start, end = value["interval"]
-        return cls(value["stage"], (start, end), dict(value.get("keys") or {}), dict(value.get("counts") or {}))
+        return cls(
+            value["stage"],
+            (start, end),
+            dict(value.get("keys") or {}),
+            dict(value.get("counts") or {}),
+            dict(value.get("timings") or {}),
+        )
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The run's interval as aware UTC datetimes."""
         start, end = (datetime.fromisoformat(v).astimezone(UTC) for v in self.interval)
         return start, end
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def last_complete_day(moment: datetime) -> tuple[datetime, datetime]:
@@ -132,6 +152,7 @@ def discover_stage(ctx: RunContext, fetcher, handed: StageResult | None = None) 
     """Find candidate URLs for the interval and store them for the fetch stage."""
     from newslake.discovery import ConditionalCache, DiscoveryError, candidates_to_rows, discover
 
+    started = _now()
     try:
         result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
     except DiscoveryError as exc:
@@ -145,7 +166,7 @@ def discover_stage(ctx: RunContext, fetcher, handed: StageResult | None = None) 
         "candidates.json",
         {"entry_points": result.entry_points, "candidates": candidates_to_rows(result.candidates)},
     )
-    return (handed or ctx.first_result()).then("discover", summary, candidates=key)
+    return (handed or ctx.first_result()).then("discover", summary, started, candidates=key)
 
 
 def fetch_stage(ctx: RunContext, fetcher, handed: StageResult, lease=None) -> StageResult:
@@ -153,6 +174,7 @@ def fetch_stage(ctx: RunContext, fetcher, handed: StageResult, lease=None) -> St
     from newslake.discovery import candidates_from_rows
     from newslake.rawzone import RawZoneWriter, index_key
 
+    started = _now()
     rows = json.loads(ctx.store.get(handed.key("candidates")))["candidates"]
     candidates = {c.url: c for c in candidates_from_rows(rows)}
     total = len(candidates)
@@ -167,7 +189,7 @@ def fetch_stage(ctx: RunContext, fetcher, handed: StageResult, lease=None) -> St
     writer.close()
     counts = {"candidates": total, **writer.counts}
     _check_fetch_health(ctx, counts)
-    return handed.then("fetch", counts, raw_index=index_key(ctx.source.id, ctx.day))
+    return handed.then("fetch", counts, started, raw_index=index_key(ctx.source.id, ctx.day))
 
 
 def _hint_columns(candidate) -> dict:
@@ -200,6 +222,7 @@ def replay_fetch_stage(ctx: RunContext, handed: StageResult | None = None) -> St
     """Reuse the day's raw zone instead of the network (replay mode); fails when there is none."""
     from newslake.rawzone import index_counts, index_key, read_raw_index
 
+    started = _now()
     try:
         index = read_raw_index(ctx.store, ctx.source.id, ctx.day)
     except ObjectNotFound:
@@ -207,7 +230,7 @@ def replay_fetch_stage(ctx: RunContext, handed: StageResult | None = None) -> St
             f"replay requested for {ctx.source.id} {ctx.day} but the raw zone has no _index.parquet for that day"
         ) from None
     counts = {"candidates": index.num_rows, "replayed": True, **index_counts(index)}
-    return (handed or ctx.first_result()).then("fetch", counts, raw_index=index_key(ctx.source.id, ctx.day))
+    return (handed or ctx.first_result()).then("fetch", counts, started, raw_index=index_key(ctx.source.id, ctx.day))
 
 
 def _hints_from_row(row: dict):
@@ -272,6 +295,7 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     from newslake.lake import ARTICLE_SCHEMA, parquet_bytes, read_parquet_bytes, records_to_table
     from newslake.rawzone import read_raw_body
 
+    started = _now()
     index = read_parquet_bytes(ctx.store.get(handed.key("raw_index")))
     counts: Counter = Counter()
     records: dict[str, dict] = {}
@@ -304,7 +328,7 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     ctx.store.put(key, parquet_bytes(table))
     result = {"extracted": table.num_rows, **dict(sorted(counts.items()))}
     log.info("extracted %s", result)
-    return handed.then("extract", result, extracted=key)
+    return handed.then("extract", result, started, extracted=key)
 
 
 def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
@@ -312,6 +336,7 @@ def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     from newslake.lake import parquet_bytes, read_parquet_bytes, write_partition
     from newslake.validation import validate_articles
 
+    started = _now()
     table = read_parquet_bytes(ctx.store.get(handed.key("extracted")))
     outcome = validate_articles(table, start=ctx.start, end=ctx.end, languages=ctx.source.languages)
     write_partition(ctx.store, layout.QUARANTINE, ctx.source.id, ctx.day, outcome.quarantine, run_id=ctx.run_id)
@@ -343,7 +368,7 @@ def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
             f"{quarantined}/{total} records quarantined for {ctx.source.id} {ctx.day} ({share:.0%}), above the "
             f"source threshold {ctx.source.quarantine_threshold:.0%}; see quarantine/ and {quality_key}"
         )
-    return handed.then("validate", counts, validated=validated_key, quality=quality_key)
+    return handed.then("validate", counts, started, validated=validated_key, quality=quality_key)
 
 
 def check_article_count(ctx: RunContext, handed: StageResult, rows: int) -> None:
@@ -373,7 +398,7 @@ def publish_stage(ctx: RunContext, handed: StageResult) -> dict[str, Any]:
     check_article_count(ctx, handed, table.num_rows)
     manifest = write_partition(
         ctx.store, layout.ARTICLES, ctx.source.id, ctx.day, table, run_id=ctx.run_id,
-        extra_manifest={"counts": handed.counts},
+        extra_manifest={"counts": handed.counts, "timings": handed.timings},
     )
     removed = clear_handover(ctx)
     log.info("published %d rows to %s; removed %d hand-over objects", table.num_rows, manifest["key"], removed)
@@ -413,7 +438,7 @@ def run_discover(ctx: RunContext) -> StageResult:
         try:
             return discover_stage(ctx, fetcher)
         except BaseException:
-            lease.release()
+            _release_quietly(lease)
             raise
 
 
@@ -426,7 +451,15 @@ def run_fetch(ctx: RunContext, handed: StageResult) -> StageResult:
         with lease, Fetcher(ctx.source) as fetcher:
             return fetch_stage(ctx, fetcher, handed, lease=lease)
     finally:
+        _release_quietly(lease)
+
+
+def _release_quietly(lease) -> None:
+    # A store outage must not hide the stage's own error; an unreleased lease expires by itself.
+    try:
         lease.release()
+    except Exception as exc:
+        log.warning("could not release the fetch lease of %s: %s", lease.source_id, exc)
 
 
 def run_all(ctx: RunContext, *, replay: bool = False) -> dict[str, Any]:

@@ -309,3 +309,27 @@ def test_a_server_that_moved_off_its_plan_is_detected(s3_server) -> None:
     finally:
         s3_server.ports = real
     s3_server._check_own_ports()
+
+
+def test_the_fetch_lease_is_exclusive_on_a_real_s3_server(s3_store) -> None:
+    from newslake.errors import SourceBusyError
+    from newslake.lease import SourceLease
+
+    SourceLease(s3_store, "demo", "run-a").acquire()
+    with pytest.raises(SourceBusyError, match="run run-a"):
+        SourceLease(s3_store, "demo", "run-b").acquire()
+    SourceLease(s3_store, "demo", "run-a").release()
+    SourceLease(s3_store, "demo", "run-b").acquire()
+
+
+def test_conditional_writes_are_honoured_by_the_server(s3_store) -> None:
+    from newslake.storage import PreconditionFailed
+
+    etag = s3_store.put("c/k", b"v1", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        s3_store.put("c/k", b"v2", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        s3_store.put("c/k", b"v2", if_match='"0123456789abcdef0123456789abcdef"')
+    assert s3_store.head("c/k").etag == etag
+    s3_store.put("c/k", b"v2", if_match=etag)
+    assert s3_store.get_versioned("c/k")[0] == b"v2"

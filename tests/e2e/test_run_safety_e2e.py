@@ -1,0 +1,130 @@
+"""Runs on the real scheduler: one run at a time talks to a source whatever created the runs, and a
+terminal failure fails its task at once instead of being retried.
+
+Findings 8 and 5 of "Runs an operator can trust". The stack is `airflow standalone` with the real
+SeaweedFS and the real demo site; the demo site's own request log is the witness.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+import yaml
+from e2e_support import stack_config
+from newslake.config import DEFAULT_CONFIG_PATH
+from newslake.devstack import AirflowApi, airflow_password, down, start_airflow
+from newslake.lake import read_manifest
+from newslake.storage import open_store
+
+pytestmark = pytest.mark.e2e
+
+BACKFILL_DAYS = [date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)]
+MANUAL_DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def stack(s3_server, demo_site, tmp_path_factory):
+    """airflow standalone with the demo source plus a source that answers 403 to everything."""
+    home = tmp_path_factory.mktemp("safety")
+    document = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text())
+    document["sources"].append({
+        "id": "blocked", "name": "A site that blocks us", "base_url": demo_site.url("/_fault/forbidden/blk/"),
+        "allowed_domains": ["127.0.0.1"], "allow_private_network": True, "languages": ["en"],
+        "discovery": {"feeds": ["rss.xml"]}, "fetch": {"delay_seconds": 0.0},
+    })
+    sources = home / "sources.yaml"
+    sources.write_text(yaml.safe_dump(document))
+    cfg = stack_config(s3_server, demo_site, home / "stack", f"safety-{uuid.uuid4().hex[:8]}")
+    cfg.run_dir.mkdir()
+    mp = pytest.MonkeyPatch()
+    # Quick rechecks of a busy source, and retries that would show at once if a terminal failure got one.
+    for key, value in {"NEWSLAKE_SOURCES": str(sources), "NEWSLAKE_BUSY_RECHECK_SECONDS": "2",
+                       "NEWSLAKE_RETRY_DELAY_SECONDS": "1"}.items():
+        mp.setenv(key, value)
+    try:
+        start_airflow(cfg)
+        api = AirflowApi(cfg.airflow_url, "admin", airflow_password(cfg))
+        api.wait_for_dag("news_demo")
+        api.wait_for_dag("news_blocked")
+        yield {"api": api, "store": open_store(s3_server.settings(prefix=cfg.prefix))}
+    finally:
+        down(cfg)
+        mp.undo()
+
+
+def _wait_for_runs(api: AirflowApi, dag_id: str, count: int, timeout: float = 900) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
+        if len(runs) >= count and all(r["state"] in ("success", "failed") for r in runs):
+            return runs
+        assert time.monotonic() < deadline, [(r["run_id"], r["state"]) for r in runs]
+        time.sleep(3)
+
+
+def _site_requests(demo_site, since: float) -> list[float]:
+    own = ("/_stats.json", "/_answer_key.json")
+    return sorted(t for t, path, _ in demo_site.stats()["recent"] if t >= since and path not in own)
+
+
+def test_a_backfill_and_a_manual_run_never_talk_to_the_source_at_once(stack, demo_site):
+    api = stack["api"]
+    since = time.time()
+    api.post("/api/v2/backfills", {
+        "dag_id": "news_demo", "from_date": f"{BACKFILL_DAYS[0]}T00:00:00Z", "to_date": f"{BACKFILL_DAYS[-1]}T00:00:00Z",
+        "reprocess_behavior": "completed", "max_active_runs": 10,  # Airflow's REST default: 10 runs at once
+    })
+    api.post("/api/v2/dags/news_demo/dagRuns", {
+        "dag_run_id": "manual__safety", "logical_date": f"{MANUAL_DAY}T00:00:00Z",
+        "data_interval_start": f"{MANUAL_DAY}T00:00:00Z",
+        "data_interval_end": f"{MANUAL_DAY + timedelta(days=1)}T00:00:00Z",
+    })
+    api.patch("/api/v2/dags/news_demo", {"is_paused": False})
+    runs = _wait_for_runs(api, "news_demo", len(BACKFILL_DAYS) + 1)
+    assert {r["run_id"]: r["state"] for r in runs} == {r["run_id"]: "success" for r in runs}
+
+    # Each run's talk to the site is the span from its discover start to its fetch end.
+    windows = {}
+    for day in [*BACKFILL_DAYS, MANUAL_DAY]:
+        manifest = read_manifest(stack["store"], "articles", "demo", day)
+        timings = manifest["timings"]
+        windows[manifest["run_id"]] = (datetime.fromisoformat(timings["discover"][0]).timestamp(),
+                                       datetime.fromisoformat(timings["fetch"][1]).timestamp())
+        # Every partition is owned by exactly the run for its day.
+        owner = next(r for r in runs if r["run_id"] == manifest["run_id"])
+        assert owner["data_interval_start"].startswith(day.isoformat())
+    assert len(windows) == 4 and "manual__safety" in windows
+    spans = sorted(windows.values())
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert end <= start, f"two runs talked to the site at once: {spans}"
+    # And every request the site saw fell inside exactly one run's span.
+    requests = _site_requests(demo_site, since)
+    assert requests
+    for t in requests:
+        assert sum(start - 0.05 <= t <= end + 0.05 for start, end in spans) == 1, (t, spans)
+    # The waiting runs were rescheduled, not retried: every task succeeded on its first try.
+    for run in runs:
+        tis = api.get(f"/api/v2/dags/news_demo/dagRuns/{run['run_id']}/taskInstances")["task_instances"]
+        assert {ti["task_id"]: ti["try_number"] for ti in tis} == {ti["task_id"]: 1 for ti in tis}
+
+
+def test_a_source_that_blocks_us_fails_once_without_retries(stack):
+    api = stack["api"]
+    day = date(2026, 11, 18)
+    api.post("/api/v2/dags/news_blocked/dagRuns", {
+        "dag_run_id": "manual__blocked", "logical_date": f"{day}T00:00:00Z",
+        "data_interval_start": f"{day}T00:00:00Z", "data_interval_end": f"{day + timedelta(days=1)}T00:00:00Z",
+    })
+    api.patch("/api/v2/dags/news_blocked", {"is_paused": False})
+    (run,) = _wait_for_runs(api, "news_blocked", 1, timeout=300)
+    assert run["state"] == "failed"
+    ti = api.get("/api/v2/dags/news_blocked/dagRuns/manual__blocked/taskInstances/discover")
+    assert (ti["state"], ti["try_number"]) == ("failed", 1)
+    tries = api.get("/api/v2/dags/news_blocked/dagRuns/manual__blocked/taskInstances/discover/tries")
+    assert tries["total_entries"] == 1, tries  # retries=2 in default_args, yet no second try
+    log = json.dumps(api.get("/api/v2/dags/news_blocked/dagRuns/manual__blocked/taskInstances/discover/logs/1"))
+    assert "SourceBlockedError" in log and "every discovery entry point failed" in log
