@@ -298,7 +298,7 @@ def validate_stage(ctx: RunContext) -> dict:
 
 def publish_stage(ctx: RunContext) -> dict:
     """Replace the day's articles partition atomically and write its _SUCCESS manifest."""
-    from newslake.lake import read_parquet_bytes, write_partition
+    from newslake.lake import SCHEMA_VERSION, read_parquet_bytes, write_partition
 
     table = read_parquet_bytes(ctx.store.get(ctx.work_key("validated.parquet")))
     counts = {}
@@ -312,7 +312,16 @@ def publish_stage(ctx: RunContext) -> dict:
         ctx.store, "articles", ctx.source.id, ctx.day, table, run_id=ctx.run_id, extra_manifest={"counts": counts}
     )
     log.info("published %d rows to articles/source=%s/dt=%s", table.num_rows, ctx.source.id, ctx.day)
-    return {"rows": table.num_rows, "sha256": manifest.get("sha256"), "day": ctx.day.isoformat()}
+    return {
+        "source": ctx.source.id,
+        "day": ctx.day.isoformat(),
+        "rows": table.num_rows,
+        "quarantined": counts.get("validate", {}).get("quarantined", 0),
+        "sha256": manifest["sha256"],
+        "run_id": ctx.run_id,
+        "schema_version": SCHEMA_VERSION,
+        "key": manifest["key"],
+    }
 
 
 def run_all(ctx: RunContext, *, replay: bool = False) -> dict:

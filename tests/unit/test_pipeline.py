@@ -169,3 +169,21 @@ def test_interval_without_logical_date_is_the_last_complete_day():
     now = datetime(2026, 11, 28, 13, 5, tzinfo=timezone.utc)
     assert resolve_interval(None, None, now) == (datetime(2026, 11, 27, tzinfo=timezone.utc),
                                                  datetime(2026, 11, 28, tzinfo=timezone.utc))
+
+
+def test_publish_result_describes_the_partition_for_the_asset_event(local_store):
+    from newslake.assets import EXTRA_FIELDS, event_extra
+    from newslake.lake import SCHEMA_VERSION
+
+    ctx = make_ctx(local_store)
+    discover_stage(ctx, fetcher := ScriptedFetcher({BASE + "rss.xml": FEED, **PAGES}))
+    fetch_stage(ctx, fetcher)
+    extract_stage(ctx)
+    validated = validate_stage(ctx)
+    extra = event_extra(publish_stage(ctx))
+    manifest = read_manifest(local_store, "articles", "wire", DAY)
+    assert set(extra) == set(EXTRA_FIELDS)
+    assert extra == {"source": "wire", "day": "2026-11-18", "rows": manifest["rows"],
+                     "quarantined": validated["quarantined"], "sha256": manifest["sha256"], "run_id": "run-1",
+                     "schema_version": SCHEMA_VERSION, "key": "articles/source=wire/dt=2026-11-18/part-0.parquet"}
+    assert extra["quarantined"] == 1
