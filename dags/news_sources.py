@@ -118,7 +118,7 @@ def build_dag(source: SourceConfig) -> DAG:
             # A partitioned event (key = the day) lets downstream DAGs run once per partition.
             event = context["outlet_events"][asset]
             event.extra = event_extra(published)
-            event.add_partitions(partition_key(published["day"]))
+            event.add_partitions(partition_key(event.extra["day"]))
             return published
 
         publish(validate(extract(fetch(discover()))))

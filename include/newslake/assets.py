@@ -9,6 +9,7 @@ partition exactly (EXTRA_FIELDS). A downstream DAG reads the partition an event 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -45,12 +46,16 @@ def partition_key(day: date | str) -> str:
     return value.isoformat()
 
 
-def event_extra(published: dict[str, Any]) -> dict[str, Any]:
-    """The asset event's extra from the publish stage's result; a missing field is an error that names it."""
-    missing = [f for f in EXTRA_FIELDS if published.get(f) is None]
+def event_extra(published: Mapping[str, Any] | object) -> dict[str, Any]:
+    """The asset event's extra from the publish stage's result (a dict or a typed result); a missing field is named."""
+    if isinstance(published, Mapping):
+        values = {f: published.get(f) for f in EXTRA_FIELDS}
+    else:
+        values = {f: getattr(published, f, None) for f in EXTRA_FIELDS}
+    missing = [f for f, v in values.items() if v is None]
     if missing:
         raise ValueError(f"publish result lacks {missing} needed in the asset event's extra")
-    return {f: published[f] for f in EXTRA_FIELDS}
+    return values
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,10 @@ def test_latest_events_keeps_the_newest_event_per_source():
     assert latest_events(accessor, "2026-11-19") == [("beta", {"sha256": "b"}), ("wire", {"sha256": "new"})]
     with pytest.raises(MissingInputError, match="no newslake asset event"):
         latest_events(accessor, None)
+
+
+def test_event_extra_takes_a_typed_result_too():
+    from types import SimpleNamespace
+
+    published = {f: f"v-{f}" for f in EXTRA_FIELDS}
+    assert event_extra(SimpleNamespace(**published, counts={})) == published
