@@ -7,12 +7,15 @@ Copy this file to build your own consumer of the news lake: keep the schedule, r
 from __future__ import annotations
 
 import functools
+import logging
 import operator
 from datetime import timedelta
 
 from airflow.sdk import DAG, Asset, PartitionedAssetTimetable, StartOfDayMapper, task
 from newslake.assets import asset_name
 from newslake.config import load_sources
+
+log = logging.getLogger(__name__)
 
 DAG_ID = "lake_partition_consumer"
 # The sources this consumer follows; in your copy, list only the ids you need, e.g. ["demo"].
@@ -46,53 +49,57 @@ def count_languages(table) -> dict:
     return {lang or "unknown": languages.count(lang) for lang in sorted(set(languages), key=str)}
 
 
-def _watched_assets():
+def build_consumer(source_ids: list[str]) -> DAG:
+    """The consumer DAG over the given sources' assets."""
     # Name references: the producer DAG owns the asset's definition, the consumer only names it.
-    return functools.reduce(operator.or_, [Asset.ref(name=asset_name(sid)) for sid in SOURCES])
+    watched = functools.reduce(operator.or_, [Asset.ref(name=asset_name(sid)) for sid in source_ids])
+    with DAG(
+        dag_id=DAG_ID,
+        description="Example: read and check each newly published lake partition",
+        doc_md=DOC,
+        # The day key maps to itself; StartOfDayMapper also gives the run a partition_date (the day).
+        schedule=PartitionedAssetTimetable(
+            assets=watched, default_partition_mapper=StartOfDayMapper(input_format="%Y-%m-%d")
+        ),
+        catchup=False,
+        tags=["newslake", "example", "downstream"],
+        default_args={
+            "owner": "newslake",
+            "retries": 2,
+            "retry_delay": timedelta(seconds=30),
+            "retry_exponential_backoff": True,
+            "max_retry_delay": timedelta(minutes=10),
+            "execution_timeout": timedelta(minutes=30),
+        },
+    ) as dag:
+
+        @task(task_id="read_partition")
+        def read_partition(**context) -> dict:
+            """Read the partition(s) this run's asset events announced; return keys and counts."""
+            from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+            from newslake.airflow_glue import open_airflow_store
+            from newslake.assets import latest_events, read_announced_partition
+            from newslake.errors import TerminalError
+
+            key = context["dag_run"].partition_key
+            read = []
+            try:
+                events = latest_events(context["triggering_asset_events"], key)
+                store = open_airflow_store()
+                for source_id, extra in events:
+                    part = read_announced_partition(store, source_id, key, extra)
+                    summary = {**part.summary(), "languages": count_languages(part.table)}
+                    log.info("read %s %s: %s", source_id, key, summary)
+                    read.append(summary)
+            except TerminalError as exc:  # no retry can fix a mismatch: fail now
+                raise AirflowFailException(str(exc)) from exc
+            if not any(p["current"] for p in read):
+                raise AirflowSkipException(f"every partition announced for {key} was republished since; newer runs follow")
+            return {"partition_key": key, "partitions": read}
+
+        read_partition()
+    return dag
 
 
-with DAG(
-    dag_id=DAG_ID,
-    description="Example: read and check each newly published lake partition",
-    doc_md=DOC,
-    # The day key maps to itself; StartOfDayMapper also gives the run a partition_date (the day).
-    schedule=PartitionedAssetTimetable(
-        assets=_watched_assets(), default_partition_mapper=StartOfDayMapper(input_format="%Y-%m-%d")
-    ),
-    catchup=False,
-    tags=["newslake", "example", "downstream"],
-    default_args={
-        "owner": "newslake",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=10),
-        "execution_timeout": timedelta(minutes=30),
-    },
-) as dag:
-
-    @task(task_id="read_partition")
-    def read_partition(**context) -> dict:
-        """Read the partition(s) this run's asset events announced; return keys and counts."""
-        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-        from newslake.airflow_glue import open_airflow_store
-        from newslake.assets import latest_events, read_announced_partition
-        from newslake.errors import TerminalError
-
-        key = context["dag_run"].partition_key
-        read = []
-        try:
-            events = latest_events(context["triggering_asset_events"], key)
-            store = open_airflow_store()
-            for source_id, extra in events:
-                part = read_announced_partition(store, source_id, key, extra)
-                summary = {**part.summary(), "languages": count_languages(part.table)}
-                print(f"read {source_id} {key}: {summary}")
-                read.append(summary)
-        except TerminalError as exc:  # no retry can fix a mismatch: fail now
-            raise AirflowFailException(str(exc)) from exc
-        if not any(p["current"] for p in read):
-            raise AirflowSkipException(f"every partition announced for {key} was republished since; newer runs follow")
-        return {"partition_key": key, "partitions": read}
-
-    read_partition()
+if SOURCES:
+    consumer = build_consumer(SOURCES)
