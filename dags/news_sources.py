@@ -10,6 +10,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
+from newslake.assets import ASSET_GROUP, asset_name, event_extra, partition_key
 from newslake.config import SourceConfig, load_sources
 
 DOC = """
@@ -34,8 +35,9 @@ HTTP request. {description}
 def build_dag(source: SourceConfig) -> DAG:
     """The DAG for one source."""
     sid = source.id
-    # A plain name (no URI scheme) keeps provider lookups out of DAG parsing.
-    asset = Asset(name=f"newslake_articles_{sid}", group="newslake")
+    # One asset per source, the day as partition key. A plain name (no URI scheme) keeps provider
+    # lookups out of DAG parsing.
+    asset = Asset(name=asset_name(sid), group=ASSET_GROUP)
     with DAG(
         dag_id=f"news_{sid}",
         description=f"Nightly ingestion of {source.name} into the news lake",
@@ -117,7 +119,12 @@ def build_dag(source: SourceConfig) -> DAG:
 
             with task_outcomes():
                 handed = StageResult.from_xcom(validated)
-                return publish_stage(run_context(sid, context, handed), handed)
+                published = publish_stage(run_context(sid, context, handed), handed)
+            # A partitioned event (key = the day) lets downstream DAGs run once per partition.
+            event = context["outlet_events"][asset]
+            event.extra = event_extra(published)
+            event.add_partitions(partition_key(event.extra["day"]))
+            return published
 
         publish(validate(extract(fetch(discover()))))
     return dag

@@ -82,6 +82,12 @@ class PartitionConflictError(TerminalError):
     exit_code = EXIT_CONFLICT
 
 
+class PartitionMismatchError(TerminalError):
+    """A partition's data does not match its manifest or the asset event that announced it."""
+
+    exit_code = EXIT_CONFLICT
+
+
 # --------------------------------------------------------------------------- transient
 
 

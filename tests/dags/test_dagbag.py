@@ -27,16 +27,21 @@ def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
 
 
+CONSUMER = "lake_partition_consumer"  # the example downstream DAG
+
+
 def test_one_dag_per_enabled_source(dagbag):
     expected = {f"news_{s.id}" for s in load_sources(enabled_only=True)}
     assert expected
-    assert set(dagbag.dag_ids) == expected
+    assert set(dagbag.dag_ids) == expected | {CONSUMER}
 
 
 def test_dag_policy(dagbag):
     from airflow.sdk import CronDataIntervalTimetable
 
     for dag_id, dag in dagbag.dags.items():
+        if dag_id == CONSUMER:
+            continue
         assert dag.doc_md and len(dag.doc_md) > 200, dag_id
         assert "newslake" in dag.tags, dag_id
         assert isinstance(dag.timetable, CronDataIntervalTimetable), dag_id
@@ -49,12 +54,36 @@ def test_dag_policy(dagbag):
             assert t.retry_exponential_backoff, (dag_id, t.task_id)
 
 
+def test_publish_updates_the_source_asset(dagbag):
+    from newslake.assets import asset_name
+
+    for source in load_sources(enabled_only=True):
+        outlets = dagbag.dags[f"news_{source.id}"].get_task("publish").outlets
+        assert [o.name for o in outlets] == [asset_name(source.id)]
+
+
+def test_consumer_runs_per_day_partition_of_every_source_asset(dagbag):
+    from airflow.sdk import PartitionedAssetTimetable
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from newslake.assets import asset_name
+
+    dag = dagbag.dags[CONSUMER]
+    assert isinstance(dag.timetable, PartitionedAssetTimetable)
+    watched = {ref.name for ref in coerce_to_core_timetable(dag.timetable).asset_condition.iter_asset_refs()}
+    assert watched == {asset_name(s.id) for s in load_sources(enabled_only=True)}
+    mapper = coerce_to_core_timetable(dag.timetable).get_partition_mapper(name=asset_name("demo"))
+    assert mapper.to_downstream("2026-11-19") == "2026-11-19"
+    assert dag.doc_md and len(dag.doc_md) > 200 and "newslake" in dag.tags
+    for t in dag.tasks:
+        assert t.owner and t.owner != "airflow" and t.retries >= 1, t.task_id
+
+
 def test_daily_interval_covers_the_previous_utc_day(dagbag):
     from datetime import datetime, timezone
 
     from airflow.serialization.encoders import coerce_to_core_timetable
 
-    dag = next(iter(dagbag.dags.values()))
+    dag = next(d for d in dagbag.dags.values() if d.dag_id != CONSUMER)
     info = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=datetime(2026, 11, 21, 3, tzinfo=timezone.utc))
     assert info.start == datetime(2026, 11, 20, tzinfo=timezone.utc)
     assert info.end == datetime(2026, 11, 21, tzinfo=timezone.utc)

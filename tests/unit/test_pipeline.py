@@ -209,3 +209,20 @@ def test_a_successful_publish_removes_only_its_own_hand_over(local_store):
     run(ctx, ScriptedFetcher({BASE + "rss.xml": FEED, **PAGES}))
     assert local_store.list("_work/source=wire/dt=2026-11-18/run=run-1/") == []
     assert local_store.list("_work/") == [other.work_key("extracted.parquet")]
+
+
+def test_publish_result_describes_the_partition_for_the_asset_event(local_store):
+    from newslake.assets import EXTRA_FIELDS, event_extra
+    from newslake.lake import SCHEMA_VERSION
+
+    ctx = make_ctx(local_store)
+    fetcher = ScriptedFetcher({BASE + "rss.xml": FEED, **PAGES})
+    validated = validate_stage(ctx, extract_stage(ctx, fetch_stage(ctx, fetcher, discover_stage(ctx, fetcher))))
+    extra = event_extra(publish_stage(ctx, validated))
+    manifest = read_manifest(local_store, "articles", "wire", DAY)
+    assert set(extra) == set(EXTRA_FIELDS)
+    assert extra == {"source": "wire", "day": "2026-11-18", "rows": manifest["rows"],
+                     "quarantined": validated.counts["validate"]["quarantined"], "sha256": manifest["sha256"],
+                     "run_id": "run-1", "schema_version": SCHEMA_VERSION,
+                     "key": "articles/source=wire/dt=2026-11-18/part-0.parquet"}
+    assert extra["quarantined"] == 1
