@@ -62,12 +62,32 @@ def timed(label: str, fn, *args, **kwargs):
     return result
 
 
+def publish_overhead(store, table, repeats: int) -> None:
+    """Median time of a race-safe publish (GET manifest, HEAD, two conditional PUTs) vs two plain PUTs."""
+    import statistics
+
+    data = parquet_bytes(table)
+    plain, safe = [], []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        store.put("articles/source=plain/dt=2026-03-14/part-0.parquet", data)
+        store.put("articles/source=plain/dt=2026-03-14/_SUCCESS", b"{}")
+        plain.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        write_partition(store, "articles", "safe", "2026-03-14", table, run_id=f"r{i}")
+        safe.append(time.perf_counter() - t0)
+    p, q = statistics.median(plain) * 1000, statistics.median(safe) * 1000
+    print(f"{'publish 50 rows: two plain PUTs':<34} {p:8.1f} ms (median of {repeats})")
+    print(f"{'publish 50 rows: write_partition':<34} {q:8.1f} ms (median of {repeats}, +{q - p:.1f} ms)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print timings for each lake step."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--s3", action="store_true")
     parser.add_argument("--validate", action="store_true")
+    parser.add_argument("--repeats", type=int, default=20, help="publishes of a 50-row day for the overhead figure")
     args = parser.parse_args(argv)
 
     rows = timed(f"generate {args.rows} rows", synthetic_rows, args.rows)
@@ -110,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                     run_id="b",
                 )
                 timed("read_partition (SeaweedFS)", read_partition, s3, "articles", "bench", "2026-03-14")
+                publish_overhead(s3, records_to_table(rows[:50]), repeats=args.repeats)
             finally:
                 timed("stop SeaweedFS", server.stop)
     if args.validate:
