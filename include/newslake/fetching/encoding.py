@@ -78,12 +78,13 @@ def meta_charset(body: bytes) -> str | None:
     return None
 
 
-def _is_utf8_with_multibyte(body: bytes) -> bool:
+def _is_utf8_with_multibyte(sample: bytes) -> bool:
     try:
-        body.decode("utf-8")
+        # incremental: a sample cut inside a multi-byte character is still valid UTF-8
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
         return False
-    return any(b >= 0x80 for b in body)
+    return any(b >= 0x80 for b in sample)
 
 
 def _decodes(body: bytes, codec: str) -> bool:

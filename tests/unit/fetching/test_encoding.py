@@ -119,3 +119,12 @@ def test_a_stray_byte_does_not_send_a_utf8_page_to_detection():
     broken = body[:200] + b"\xff" + body[200:]
     assert detect_encoding(broken, {"content-type": "text/html; charset=utf-8"}) == ("utf-8", "header")
     assert RU in decode_html(broken)
+
+
+def test_a_long_utf8_page_under_a_single_byte_header_is_utf8_even_when_the_sample_cuts_a_character():
+    body = html("Ж" * 40_000, meta="utf-8").encode("utf-8")
+    if (body[65_535] & 0xC0) != 0xC0:  # make the 64 KB sample end on the first byte of "Ж"
+        body = b" " + body
+    assert body[65_535] == 0xD0
+    text = decode_html(body, {"content-type": "text/html; charset=windows-1251"})
+    assert "Ж" * 40_000 in text
