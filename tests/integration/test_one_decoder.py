@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -30,8 +30,6 @@ PAGE = (f"<!doctype html><html lang='ru'><head><title>{TITLE}</title>"
 
 
 def _feed(base_url: str) -> bytes:
-    from datetime import datetime, timezone
-
     published = format_datetime(datetime(2026, 11, 18, 4, 0, tzinfo=timezone.utc), usegmt=True)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Tiny</title>'
             f"<item><title>{TITLE}</title><link>{base_url}{PATH.lstrip('/')}</link>"
