@@ -332,7 +332,7 @@ class ConditionalCache:
 def discover(
     source: SourceConfig, start: datetime, end: datetime, fetcher: Fetcher, cache: ConditionalCache | None = None
 ) -> DiscoveryResult:
-    """Collect candidate article URLs for [start, end) from the source's feeds, sitemaps and archives."""
+    """Candidate article URLs that may belong to [start, end) (PRUNE_SLACK) from feeds, sitemaps and archives."""
     from newslake.fetching import Outcome
 
     collector = _Collector(source, start, end)
