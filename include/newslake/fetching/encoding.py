@@ -84,7 +84,7 @@ def _is_utf8_with_multibyte(sample: bytes) -> bool:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
         return False
-    return any(b >= 0x80 for b in sample)
+    return not sample.isascii()
 
 
 def _decodes(body: bytes, codec: str) -> bool:
