@@ -111,7 +111,7 @@ def run_readability(page: Page) -> dict:
     """readability-lxml summary, converted to text paragraph by paragraph."""
     from lxml import html as lxml_html
     from newslake.extraction.body import element_paragraphs
-    from newslake.extraction.decoding import decode_html
+    from newslake.fetching import decode_html
     from readability import Document
 
     try:

@@ -51,14 +51,14 @@ def _cmd_extract(args) -> int:
         if result.body is None:
             print(f"error: {target}: {result.outcome.value} ({result.error or result.status})", file=sys.stderr)
             return 1
-        html, url = result.body, result.final_url
+        html, url, headers = result.body, result.final_url, result.headers
     else:
         path = Path(target)
         if not path.is_file():
             print(f"error: {target} is neither an http(s) URL nor a file", file=sys.stderr)
             return 2
-        html, url = path.read_bytes(), args.url or path.resolve().as_uri()
-    article = extract_article(html, url, source=source)
+        html, url, headers = path.read_bytes(), args.url or path.resolve().as_uri(), None
+    article = extract_article(html, url, source=source, headers=headers)
     print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     return 0
 

@@ -24,6 +24,19 @@ log = logging.getLogger(__name__)
 
 MAX_SITEMAPS = 200  # guards against sitemap-index loops and runaway nesting
 
+# How far a date that discovery reads (feed, sitemap, URL path, archive day) may sit from the
+# article's real publication instant. Interval membership is decided once, by extraction, from
+# the page's own date; discovery only drops what cannot belong to the interval, and one day
+# either side covers every way these dates mislead:
+# - a local time written without an offset or labelled UTC/GMT: off by the site's UTC offset,
+#   at most 14 h (UTC-12 .. UTC+14);
+# - a date-only value, a /YYYY/MM/DD/ path or an archive page is the site's local calendar day,
+#   which overlaps the UTC day before or after;
+# - a feed timestamp taken after the page's (feed D+1 00:30Z for a page dated D 23:10Z).
+# A last-modified date (sitemap lastmod, sitemap-index lastmod, Atom <updated>) only bounds
+# publication from above: the page was published before it was last modified.
+PRUNE_SLACK = timedelta(days=1)
+
 
 class DiscoveryError(RuntimeError):
     """Discovery could not read any configured entry point (every feed, sitemap and archive failed)."""
@@ -34,16 +47,23 @@ class Candidate:
     """One article URL worth fetching, with what discovery learned about it."""
 
     url: str
-    published_at: datetime | None = None
+    published_at: datetime | None = None  # the publication date the feed or news sitemap states
     date_source: str | None = None  # feed | sitemap
     title: str | None = None
     language: str | None = None
     via: set[str] = field(default_factory=set)  # feed | sitemap | archive
+    lastmod: datetime | None = None  # a last-modified date (sitemap lastmod, Atom <updated>)
+
+    def hint_date(self) -> datetime | None:
+        """The date handed to extraction as a fallback: the stated publication, else a feed's <updated>."""
+        if self.published_at is not None:
+            return self.published_at
+        return self.lastmod if self.date_source == "feed" else None
 
     def hints(self) -> Hints:
         """The Hints handed to extraction."""
         return Hints(
-            published_at=self.published_at, date_source=self.date_source, title=self.title, language=self.language
+            published_at=self.hint_date(), date_source=self.date_source, title=self.title, language=self.language
         )
 
 
@@ -74,6 +94,16 @@ def url_date(url: str) -> date | None:
         return date(*(int(g) for g in match.groups()))
     except ValueError:
         return None
+
+
+def may_be_in_interval(when: datetime, start: datetime, end: datetime) -> bool:
+    """False only when an article whose discovery date is `when` cannot have been published in [start, end)."""
+    return start - PRUNE_SLACK <= when < end + PRUNE_SLACK
+
+
+def modified_before(lastmod: datetime, start: datetime) -> bool:
+    """True when a last-modified date proves publication before start (publication precedes modification)."""
+    return lastmod < start - PRUNE_SLACK
 
 
 def _local(tag: str) -> str:
@@ -123,17 +153,33 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
             link = guid if guid and guid.startswith("http") else None
         if not link:
             continue
-        published = parse_datetime(_child_text(item, "pubdate", "published", "date", "issued", "updated"))
+        published = _first_date(item, _FEED_PUBLISHED)
+        updated = _first_date(item, _FEED_UPDATED)
         found.append(
             Candidate(
                 url=urljoin(base_url, link),
                 published_at=published,
-                date_source="feed" if published else None,
+                date_source="feed" if published or updated else None,
                 title=_child_text(item, "title"),
                 via={"feed"},
+                lastmod=updated,
             )
         )
     return found
+
+
+# Element names in order of preference: RSS pubDate, Atom published, Atom 0.3 issued, Dublin Core date.
+_FEED_PUBLISHED = ("published", "pubdate", "issued", "date")
+_FEED_UPDATED = ("updated", "modified")
+
+
+def _first_date(item, names: tuple[str, ...]) -> datetime | None:
+    # by preference, not document order: Atom entries often list <updated> before <published>
+    for name in names:
+        value = parse_datetime(_child_text(item, name))
+        if value is not None:
+            return value
+    return None
 
 
 def parse_sitemap(body: bytes, base_url: str) -> tuple[list[tuple[str, datetime | None]], list[Candidate]]:
@@ -155,8 +201,8 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[list[tuple[str, datetime 
         loc = _child_text(entry, "loc")
         if not loc:
             continue
-        candidate = Candidate(url=urljoin(base_url, loc), via={"sitemap"})
         lastmod = parse_datetime(_child_text(entry, "lastmod"))
+        candidate = Candidate(url=urljoin(base_url, loc), via={"sitemap"}, lastmod=lastmod)
         for child in entry:
             if _local(child.tag) != "news":
                 continue
@@ -193,6 +239,8 @@ def parse_archive(body: bytes, page_url: str) -> tuple[list[str], str | None]:
 
 
 def _days(start: datetime, end: datetime) -> list[date]:
+    """The calendar days whose local day can hold an article of [start, end): archive pages to read."""
+    start, end = start - PRUNE_SLACK, end + PRUNE_SLACK
     day, days = start.astimezone(timezone.utc).date(), []
     while datetime.combine(day, time(), timezone.utc) < end:
         days.append(day)
@@ -209,7 +257,7 @@ class _Collector:
         self.counts: Counter = Counter()
         self.pattern = re.compile(source.discovery.article_url_pattern) if source.discovery.article_url_pattern else None
 
-    def add(self, candidate: Candidate, *, lastmod: datetime | None = None, require_pattern: bool = False) -> None:
+    def add(self, candidate: Candidate, *, require_pattern: bool = False) -> None:
         if urlsplit(candidate.url).scheme not in ("http", "https"):
             self.counts["skipped_not_http"] += 1
             return
@@ -219,19 +267,7 @@ class _Collector:
         if require_pattern and self.pattern and not self.pattern.search(candidate.url):
             self.counts["skipped_not_article"] += 1
             return
-        when = candidate.published_at
-        if when is not None and not (self.start <= when < self.end):
-            self.counts["skipped_out_of_interval"] += 1
-            return
-        if when is None and lastmod is not None and lastmod < self.start:
-            # Last modified before the interval began, so it cannot have been published inside it.
-            self.counts["skipped_out_of_interval"] += 1
-            return
-        url_day = url_date(candidate.url)
-        if when is None and url_day is not None and not (
-            self.start.date() - timedelta(days=1) <= url_day <= self.end.date()
-        ):
-            # A /YYYY/MM/DD/ path is the site's local day: one day of slack either side covers any timezone.
+        if not self._may_belong(candidate):
             self.counts["skipped_out_of_interval"] += 1
             return
         key = normalise_url(candidate.url)
@@ -242,10 +278,22 @@ class _Collector:
             return
         self.counts["merged_duplicates"] += 1
         existing.via |= candidate.via
-        if existing.published_at is None and candidate.published_at is not None:
+        if existing.hint_date() is None and candidate.hint_date() is not None:
             existing.published_at, existing.date_source = candidate.published_at, candidate.date_source
+            existing.lastmod = candidate.lastmod or existing.lastmod
         existing.title = existing.title or candidate.title
         existing.language = existing.language or candidate.language
+
+    def _may_belong(self, candidate: Candidate) -> bool:
+        """False only when the candidate's dates, read with PRUNE_SLACK, rule the interval out."""
+        if candidate.published_at is not None:
+            return may_be_in_interval(candidate.published_at, self.start, self.end)
+        if candidate.lastmod is not None and modified_before(candidate.lastmod, self.start):
+            return False
+        url_day = url_date(candidate.url)
+        if url_day is not None:
+            return may_be_in_interval(datetime.combine(url_day, time(), timezone.utc), self.start, self.end)
+        return True
 
 
 class ConditionalCache:
@@ -285,7 +333,7 @@ class ConditionalCache:
 def discover(
     source: SourceConfig, start: datetime, end: datetime, fetcher: Fetcher, cache: ConditionalCache | None = None
 ) -> DiscoveryResult:
-    """Collect candidate article URLs for [start, end) from the source's feeds, sitemaps and archives."""
+    """Candidate article URLs that may belong to [start, end) (PRUNE_SLACK) from feeds, sitemaps and archives."""
     from newslake.fetching import Outcome
 
     collector = _Collector(source, start, end)
@@ -326,7 +374,7 @@ def discover(
         if url in seen_sitemaps or not source.is_allowed_host(urlsplit(url).hostname):
             continue
         seen_sitemaps.add(url)
-        if lastmod is not None and lastmod < start:
+        if lastmod is not None and modified_before(lastmod, start):
             collector.counts["sitemaps_skipped_stale"] += 1
             continue
         body = get(url)
@@ -335,8 +383,8 @@ def discover(
         children, entries = parse_sitemap(body, url)
         pending.extend(children)
         collector.counts["sitemap_urls"] += len(entries)
-        for candidate, modified in entries:
-            collector.add(candidate, lastmod=modified)
+        for candidate, _ in entries:
+            collector.add(candidate)
 
     archive = source.discovery.archive
     if archive is not None:
@@ -372,7 +420,7 @@ def candidates_to_rows(candidates: Iterable[Candidate]) -> list[dict]:
     return [
         {
             "url": c.url,
-            "published_at": c.published_at.isoformat() if c.published_at else None,
+            "published_at": c.hint_date().isoformat() if c.hint_date() else None,
             "date_source": c.date_source,
             "title": c.title,
             "language": c.language,

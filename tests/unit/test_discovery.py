@@ -48,7 +48,11 @@ NEWS = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/s
 </news:news></url>
 <url><loc>https://wire.example.kz/en/2026/11/17/yesterday/</loc><news:news>
 <news:publication_date>2026-11-17T12:00:00Z</news:publication_date></news:news></url>
+<url><loc>https://wire.example.kz/en/2026/11/16/two-days-ago/</loc><news:news>
+<news:publication_date>2026-11-16T12:00:00Z</news:publication_date></news:news></url>
 </urlset>"""
+
+NEWS_CANDIDATES = ["https://wire.example.kz/en/2026/11/17/yesterday/", "https://wire.example.kz/en/2026/11/18/osh-blogger/"]
 
 ARCHIVE_1 = b"""<html><body><nav><a href="/about/">About</a><a href="/en/">Home</a></nav>
 <ul><li><a href="/en/2026/11/18/court/">Court</a></li><li><a href="/en/2026/11/18/osh-blogger/">Osh</a></li></ul>
@@ -107,10 +111,12 @@ def test_feed_items_filtered_to_interval_and_domain():
 def test_sitemap_index_news_dates_and_stale_children():
     fetcher = ScriptedFetcher({BASE + "sitemap.xml": ok(INDEX), BASE + "sitemaps/news.xml": ok(NEWS)})
     result = discover(source(sitemaps=["sitemap.xml"]), START, END, fetcher)
-    assert [c.url for c in result.candidates] == ["https://wire.example.kz/en/2026/11/18/osh-blogger/"]
-    c = result.candidates[0]
+    # 12:00Z the day before is within PRUNE_SLACK: a candidate, extraction decides from the page
+    assert [c.url for c in result.candidates] == NEWS_CANDIDATES
+    c = result.candidates[1]
     assert c.date_source == "sitemap" and c.language == "en"
     assert c.published_at == datetime(2026, 11, 18, 4, 15, tzinfo=timezone.utc)
+    assert result.counts["skipped_out_of_interval"] == 1  # two days before
     assert result.counts["sitemaps_skipped_stale"] == 1
     assert BASE + "sitemaps/2025.xml" not in [u for u, _ in fetcher.requests]
 
@@ -187,4 +193,79 @@ def test_sitemaps_listed_in_robots_txt_are_entry_points():
 
     fetcher = RobotsFetcher({BASE + "sitemap.xml": ok(INDEX), BASE + "sitemaps/news.xml": ok(NEWS)})
     result = discover(source(feeds=["rss.xml"]), START, END, fetcher)
-    assert [c.url for c in result.candidates] == ["https://wire.example.kz/en/2026/11/18/osh-blogger/"]
+    assert [c.url for c in result.candidates] == NEWS_CANDIDATES
+
+
+# Issue 7, finding 2: discovery prunes only with PRUNE_SLACK; extraction decides interval membership.
+
+def _rss(*items: tuple[str, str]) -> bytes:
+    body = "".join(f"<item><title>{slug}</title><link>{BASE}en/{slug}/</link><pubDate>{when}</pubDate></item>"
+                   for slug, when in items)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{body}</channel></rss>'.encode()
+
+
+def _feed_urls(body: bytes, name: str = "rss.xml") -> list[str]:
+    result = discover(source(feeds=[name]), START, END, ScriptedFetcher({BASE + name: ok(body)}))
+    return [c.url.removeprefix(BASE + "en/").rstrip("/") for c in result.candidates]
+
+
+def test_a_feed_date_just_after_the_interval_stays_a_candidate():
+    # the page says 18 Nov 23:10Z, the feed 19 Nov 00:30Z: the run for the 18th must fetch it
+    feed = _rss(("late-page", "Thu, 19 Nov 2026 00:30:00 GMT"), ("two-days-later", "Fri, 20 Nov 2026 00:30:00 GMT"),
+                ("local-time-as-gmt", "Tue, 17 Nov 2026 14:00:00 GMT"), ("long-before", "Mon, 16 Nov 2026 23:00:00 GMT"))
+    assert _feed_urls(feed) == ["late-page", "local-time-as-gmt"]
+
+
+def test_atom_published_wins_over_an_earlier_listed_updated():
+    atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title>'
+            b'<link href="/en/edited/"/><updated>2026-11-25T08:00:00Z</updated>'
+            b"<published>2026-11-18T08:00:00Z</published></entry></feed>")
+    [candidate] = parse_feed(atom, BASE)
+    assert candidate.published_at == datetime(2026, 11, 18, 8, tzinfo=timezone.utc)
+    assert _feed_urls(atom, "atom.xml") == ["edited"]
+
+
+def test_atom_updated_alone_only_bounds_publication_from_above():
+    def entry(slug: str, updated: str) -> str:
+        return f'<entry><title>{slug}</title><link href="/en/{slug}/"/><updated>{updated}</updated></entry>'
+
+    atom = ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            + entry("edited-a-week-later", "2026-11-25T08:00:00Z") + entry("edited-before", "2026-11-16T08:00:00Z")
+            + "</feed>").encode()
+    assert _feed_urls(atom, "atom.xml") == ["edited-a-week-later"]
+    [later, _] = parse_feed(atom, BASE)
+    assert later.published_at is None and later.hint_date() == datetime(2026, 11, 25, 8, tzinfo=timezone.utc)
+
+
+def test_sitemap_lastmod_and_index_lastmod_keep_a_day_of_slack():
+    index = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <sitemap><loc>https://wire.example.kz/sitemaps/a.xml</loc><lastmod>2026-11-17</lastmod></sitemap>
+    <sitemap><loc>https://wire.example.kz/sitemaps/b.xml</loc><lastmod>2026-11-16T23:00:00Z</lastmod></sitemap>
+    </sitemapindex>"""
+    urls = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <url><loc>https://wire.example.kz/en/a/</loc><lastmod>2026-11-17</lastmod></url>
+    <url><loc>https://wire.example.kz/en/b/</loc><lastmod>2026-11-16T20:00:00Z</lastmod></url>
+    </urlset>"""
+    # a date-only lastmod is the site's local day: 17 Nov west of UTC runs into the 18th (UTC)
+    fetcher = ScriptedFetcher({BASE + "sitemap.xml": ok(index), BASE + "sitemaps/a.xml": ok(urls)})
+    result = discover(source(sitemaps=["sitemap.xml"]), START, END, fetcher)
+    assert [c.url for c in result.candidates] == [BASE + "en/a/"]
+    assert result.counts["sitemaps_skipped_stale"] == 1 and result.counts["skipped_out_of_interval"] == 1
+    assert BASE + "sitemaps/b.xml" not in [u for u, _ in fetcher.requests]
+
+
+def test_archive_pages_of_the_neighbouring_local_days_are_read():
+    fetcher = ScriptedFetcher({})
+    src = source(archive={"url_template": "archive/{date:%Y/%m/%d}/"})
+    with pytest.raises(DiscoveryError):
+        discover(src, START, END, fetcher)
+    assert [u for u, _ in fetcher.requests] == [BASE + f"archive/2026/11/{d}/" for d in (17, 18, 19)]
+
+
+def test_slack_is_one_day_either_side():
+    from newslake.discovery import PRUNE_SLACK, may_be_in_interval, modified_before
+
+    assert PRUNE_SLACK.total_seconds() == 86400
+    assert may_be_in_interval(END + PRUNE_SLACK - PRUNE_SLACK / 86400, START, END)
+    assert not may_be_in_interval(END + PRUNE_SLACK, START, END)
+    assert may_be_in_interval(START - PRUNE_SLACK, START, END) and not modified_before(START - PRUNE_SLACK, START)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from newslake.article import Article, Hints
 from newslake.config import SourceConfig
+from newslake.fetching.encoding import decode_html
 
 from .authors import byline_from_paragraphs, normalise_authors
 from .body import (
@@ -37,7 +39,6 @@ from .dates import (
     parse_datetime,
     refine_day,
 )
-from .decoding import decode_html
 from .language import detect_language, normalise_language_tag
 from .metadata import PageMeta, read_metadata
 from .selectors import SelectorResult, apply_selectors, has_selectors
@@ -322,8 +323,8 @@ def _fill(article: Article, meta: PageMeta, url: str) -> None:
 
 
 def _extract_into(article: Article, html: str | bytes, url: str, hints: Hints | None,
-                  source: SourceConfig | None) -> None:
-    text = decode_html(html)
+                  source: SourceConfig | None, headers: Mapping[str, str] | None) -> None:
+    text = decode_html(html, headers)
     if _looks_binary(text):
         article.warnings.append("input is binary data, not HTML")
         if hints:
@@ -378,11 +379,11 @@ def _apply_hints_only(article: Article, hints: Hints, url: str) -> None:
 
 
 def extract_article(html: str | bytes, url: str, *, hints: Hints | None = None,
-                    source: SourceConfig | None = None) -> Article:
-    """Extract every record field a page gives; never raises on bad input, lists what is missing."""
+                    source: SourceConfig | None = None, headers: Mapping[str, str] | None = None) -> Article:
+    """Extract every record field from a page (bytes decoded with the response headers); never raises."""
     article = Article(url=url)
     try:
-        _extract_into(article, html if html is not None else "", url, hints, source)
+        _extract_into(article, html if html is not None else "", url, hints, source, headers)
     except Exception as exc:  # a malformed page must cost one record's fields, never the batch
         article.warnings.append(f"extraction error: {type(exc).__name__}: {exc}")
     article.missing = [name for name in IMPORTANT_FIELDS if not getattr(article, name)]

@@ -7,7 +7,7 @@ import os
 import pytest
 from newslake.article import Hints
 from newslake.extraction import extract_article
-from newslake.extraction.decoding import decode_html
+from newslake.fetching import decode_html
 from pagekit import STORY, page
 
 RU = "Суд в Бишкеке оставил в силе штраф, наложенный на издателя газеты, и отклонил апелляцию редакции."

@@ -76,3 +76,55 @@ def test_unknown_label_and_empty_body():
     body = html(RU, meta="x-no-such-charset").encode("utf-8")
     assert RU in decode_html(body, {"content-type": "text/html; charset=bogus"})
     assert decode_html(b"", {}) == ""
+
+
+# The one decoder (issue 7, finding 11): what the extraction-side decoder knew, plus the header.
+
+SHORT_TITLE = "Блогера оштрафовали за пост"
+
+
+def short_page(meta: str | None = None) -> str:
+    return html(SHORT_TITLE, meta).replace("<title>t</title>", f"<title>{SHORT_TITLE}</title>")
+
+
+def test_short_cyrillic_page_with_charset_only_in_header():
+    # too short for statistical detection (it reads these bytes as Hebrew): the header must decide
+    body = short_page().encode("cp1251")
+    assert decode_html(body, {"Content-Type": "text/html; charset=windows-1251"}).count(SHORT_TITLE) == 2
+    assert detect_encoding(body, {"content-type": "text/html; charset=windows-1251"}) == ("cp1251", "header")
+
+
+def test_extract_article_decodes_bytes_with_the_response_headers():
+    from newslake.extraction import extract_article
+
+    body = short_page().encode("cp1251")
+    article = extract_article(body, "https://x.example/ru/a", headers={"content-type": "text/html; charset=cp1251"})
+    assert article.title == SHORT_TITLE
+
+
+def test_xml_declaration_and_utf32_bom():
+    body = ('<?xml version="1.0" encoding="koi8-r"?>' + html(RU)).encode("koi8-r")
+    assert RU in decode_html(body)
+    assert detect_encoding(body)[1] == "meta"
+    assert RU in decode_html(codecs.BOM_UTF32_LE + html(RU).encode("utf-32-le"))
+
+
+def test_page_aliases_and_str_input():
+    assert RU in decode_html(html(RU, meta="x-cp1251").encode("cp1251"))
+    assert decode_html("<p>уже текст</p>", {"content-type": "text/html; charset=koi8-r"}) == "<p>уже текст</p>"
+
+
+def test_a_stray_byte_does_not_send_a_utf8_page_to_detection():
+    body = html(RU * 3, meta="utf-8").encode("utf-8")
+    broken = body[:200] + b"\xff" + body[200:]
+    assert detect_encoding(broken, {"content-type": "text/html; charset=utf-8"}) == ("utf-8", "header")
+    assert RU in decode_html(broken)
+
+
+def test_a_long_utf8_page_under_a_single_byte_header_is_utf8_even_when_the_sample_cuts_a_character():
+    body = html("Ж" * 40_000, meta="utf-8").encode("utf-8")
+    if (body[65_535] & 0xC0) != 0xC0:  # make the 64 KB sample end on the first byte of "Ж"
+        body = b" " + body
+    assert body[65_535] == 0xD0
+    text = decode_html(body, {"content-type": "text/html; charset=windows-1251"})
+    assert "Ж" * 40_000 in text
