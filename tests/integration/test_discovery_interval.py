@@ -79,12 +79,13 @@ def _run(source, store, day: date) -> tuple[dict, list[str], dict]:
     ctx = RunContext(source=source, start=start, end=end, run_id=f"interval-test-{day}", store=store)
     with Fetcher(source) as fetcher:
         discovered = discover_stage(ctx, fetcher)
-    candidates = [c["url"] for c in json.loads(store.get(discovered["key"]))["candidates"]]
+    candidates = [c["url"] for c in json.loads(store.get(discovered.key("candidates")))["candidates"]]
     with Fetcher(source) as fetcher:
-        fetch_stage(ctx, fetcher)
-    extracted = extract_stage(ctx)
-    records = read_parquet_bytes(store.get(ctx.work_key("extracted.parquet"))).to_pylist()
-    return discovered, candidates, {**extracted, "urls": sorted(r["url"] for r in records)}
+        fetched = fetch_stage(ctx, fetcher, discovered)
+    extracted = extract_stage(ctx, fetched)
+    records = read_parquet_bytes(store.get(extracted.key("extracted"))).to_pylist()
+    counts = extracted.counts["extract"]
+    return discovered.counts["discover"], candidates, {**counts, "urls": sorted(r["url"] for r in records)}
 
 
 def test_the_run_for_the_page_day_keeps_the_article(site, source, local_store):

@@ -80,10 +80,11 @@ def test_the_pipeline_decodes_the_same_bytes_the_same_way(site, local_store, tmp
     start, end = day_interval(DAY)
     ctx = RunContext(source=source, start=start, end=end, run_id="decode-test", store=local_store)
     with Fetcher(source) as fetcher:
-        discover_stage(ctx, fetcher)
+        discovered = discover_stage(ctx, fetcher)
     with Fetcher(source) as fetcher:
-        fetch_stage(ctx, fetcher)
-    assert extract_stage(ctx)["extracted"] == 1
-    records = read_parquet_bytes(local_store.get(ctx.work_key("extracted.parquet"))).to_pylist()
+        fetched = fetch_stage(ctx, fetcher, discovered)
+    extracted = extract_stage(ctx, fetched)
+    assert extracted.counts["extract"]["extracted"] == 1
+    records = read_parquet_bytes(local_store.get(extracted.key("extracted"))).to_pylist()
     # the title may come from the (UTF-8) feed; the body only from the page bytes
     assert [(r["title"], r["body"], r["language"]) for r in records] == [(TITLE, TITLE + ".", "ru")]
