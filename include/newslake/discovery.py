@@ -335,7 +335,11 @@ class ConditionalCache:
 
 
 def discover(
-    source: SourceConfig, start: datetime, end: datetime, fetcher: PageFetcher, cache: ConditionalCache | None = None
+    source: SourceConfig,
+    start: datetime,
+    end: datetime,
+    fetcher: PageFetcher,
+    cache: ConditionalCache | None = None,
 ) -> DiscoveryResult:
     """Candidate article URLs that may belong to [start, end) (PRUNE_SLACK) from feeds, sitemaps and archives."""
     from newslake.fetching import Outcome

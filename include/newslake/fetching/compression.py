@@ -97,10 +97,10 @@ class CappedDecoder:
             pieces.append(self._count(out))
             data = stream.unconsumed_tail
 
-    def _feed_brotli(self, decompressor: Any, data: bytes) -> bytes:
-        pieces = [self._count(decompressor.process(data, output_buffer_limit=self.limit - self.total + 1))]
-        while not decompressor.can_accept_more_data():
-            pieces.append(self._count(decompressor.process(b"", output_buffer_limit=self.limit - self.total + 1)))
+    def _feed_brotli(self, dec: Any, data: bytes) -> bytes:
+        pieces = [self._count(dec.process(data, output_buffer_limit=self.limit - self.total + 1))]
+        while not dec.can_accept_more_data():
+            pieces.append(self._count(dec.process(b"", output_buffer_limit=self.limit - self.total + 1)))
         return b"".join(pieces)
 
     def finish(self) -> bytes:

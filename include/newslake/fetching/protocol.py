@@ -16,7 +16,7 @@ class PageFetcher(Protocol):
     def fetch(
         self, url: str, *, kind: str = "html", validators: Mapping[str, str | None] | None = None
     ) -> FetchResult:
-        """GET one URL (kind: html, xml or robots), conditionally when validators are given; never raises for network problems."""
+        """GET one URL (kind html, xml or robots), conditional when validators are given; never raises."""
         ...
 
     def fetch_many(self, urls: Iterable[str], *, kind: str = "html") -> Iterator[FetchResult]:

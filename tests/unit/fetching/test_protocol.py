@@ -7,8 +7,8 @@ from newslake.fetching import Fetcher, PageFetcher
 
 
 def _source():
-    doc = {"sources": [{"id": "wire", "name": "Wire", "base_url": "https://wire.example.kz/", "languages": ["en"],
-                        "discovery": {"feeds": ["rss.xml"]}}]}
+    doc = {"sources": [{"id": "wire", "name": "Wire", "base_url": "https://wire.example.kz/",
+                        "languages": ["en"], "discovery": {"feeds": ["rss.xml"]}}]}
     return parse_sources(doc)[0]
 
 
