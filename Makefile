@@ -10,9 +10,9 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make demo   - install, start SeaweedFS + demo site + Airflow, backfill the demo source, print the lake"
-	@echo "make test   - run the whole test suite (starts and stops what it needs)"
+	@echo "make test   - lint, then run the whole test suite (starts and stops what it needs)"
 	@echo "make down   - stop everything 'make demo' started"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff, then mypy over include/newslake"
 	@echo "make bench  - extraction / fetching / lake benchmarks"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproject.toml
@@ -33,7 +33,7 @@ up: $(STAMP)
 down:
 	@test -x $(PY) && $(PY) -m newslake.devstack down || echo "nothing to stop (no venv)"
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
@@ -41,6 +41,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check include dags plugins tests bench scripts
+	$(VENV)/bin/mypy include/newslake
 
 bench: $(STAMP)
 	$(PY) bench/bench_extraction.py

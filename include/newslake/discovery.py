@@ -18,7 +18,8 @@ from newslake.layout import cache_prefix
 from newslake.urls import normalise_url
 
 if TYPE_CHECKING:
-    from newslake.fetching import Fetcher
+    from newslake.fetching import PageFetcher
+    from newslake.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
@@ -182,12 +183,15 @@ def _first_date(item, names: tuple[str, ...]) -> datetime | None:
     return None
 
 
-def parse_sitemap(body: bytes, base_url: str) -> tuple[list[tuple[str, datetime | None]], list[Candidate]]:
-    """Split a sitemap into (child sitemaps with lastmod, url entries as candidates)."""
+def parse_sitemap(
+    body: bytes, base_url: str
+) -> tuple[list[tuple[str, datetime | None]], list[tuple[Candidate, datetime | None]]]:
+    """Split a sitemap into (child sitemaps with lastmod, url entries as (candidate, lastmod))."""
     root = _parse_xml(body)
     if root is None:
         return [], []
-    children, urls = [], []
+    children: list[tuple[str, datetime | None]] = []
+    urls: list[tuple[Candidate, datetime | None]] = []
     if _local(root.tag) == "sitemapindex":
         for sm in root:
             if _local(sm.tag) == "sitemap":
@@ -299,7 +303,7 @@ class _Collector:
 class ConditionalCache:
     """Feed and sitemap bodies with their ETag/Last-Modified, kept in the store so a 304 can reuse the body."""
 
-    def __init__(self, store, source_id: str):
+    def __init__(self, store: ObjectStore, source_id: str):
         self.store, self.prefix = store, cache_prefix(source_id)
 
     def _key(self, url: str) -> str:
@@ -331,7 +335,11 @@ class ConditionalCache:
 
 
 def discover(
-    source: SourceConfig, start: datetime, end: datetime, fetcher: Fetcher, cache: ConditionalCache | None = None
+    source: SourceConfig,
+    start: datetime,
+    end: datetime,
+    fetcher: PageFetcher,
+    cache: ConditionalCache | None = None,
 ) -> DiscoveryResult:
     """Candidate article URLs that may belong to [start, end) (PRUNE_SLACK) from feeds, sitemaps and archives."""
     from newslake.fetching import Outcome
@@ -363,11 +371,9 @@ def discover(
                 collector.add(candidate)
 
     sitemaps = [source.absolute(s) for s in source.discovery.sitemaps]
-    robots = getattr(fetcher, "robots", None)
-    if robots is not None:
-        # Sitemaps that robots.txt announces count as entry points too, even when the config omits them.
-        sitemaps += [u for u in robots(source.base_url).sitemaps if u not in sitemaps]
-    pending = [(url, None) for url in sitemaps]
+    # Sitemaps that robots.txt announces count as entry points too, even when the config omits them.
+    sitemaps += [u for u in fetcher.robots(source.base_url).sitemaps if u not in sitemaps]
+    pending: list[tuple[str, datetime | None]] = [(url, None) for url in sitemaps]
     seen_sitemaps: set[str] = set()
     while pending and len(seen_sitemaps) < MAX_SITEMAPS:
         url, lastmod = pending.pop(0)
@@ -420,7 +426,7 @@ def candidates_to_rows(candidates: Iterable[Candidate]) -> list[dict]:
     return [
         {
             "url": c.url,
-            "published_at": c.hint_date().isoformat() if c.hint_date() else None,
+            "published_at": _isoformat(c.hint_date()),
             "date_source": c.date_source,
             "title": c.title,
             "language": c.language,
@@ -428,6 +434,10 @@ def candidates_to_rows(candidates: Iterable[Candidate]) -> list[dict]:
         }
         for c in candidates
     ]
+
+
+def _isoformat(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def candidates_from_rows(rows: Iterable[dict]) -> list[Candidate]:

@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newslake import layout
 from newslake.config import SourceConfig
@@ -27,6 +27,10 @@ from newslake.errors import (
     TooFewArticlesError,
 )
 from newslake.storage import ObjectNotFound, ObjectStore
+
+if TYPE_CHECKING:
+    from newslake.fetching import PageFetcher
+    from newslake.lease import SourceLease
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +152,7 @@ def _put_json(ctx: RunContext, name: str, payload: dict) -> str:
     return key
 
 
-def discover_stage(ctx: RunContext, fetcher, handed: StageResult | None = None) -> StageResult:
+def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | None = None) -> StageResult:
     """Find candidate URLs for the interval and store them for the fetch stage."""
     from newslake.discovery import ConditionalCache, DiscoveryError, candidates_to_rows, discover
 
@@ -169,7 +173,9 @@ def discover_stage(ctx: RunContext, fetcher, handed: StageResult | None = None) 
     return (handed or ctx.first_result()).then("discover", summary, started, candidates=key)
 
 
-def fetch_stage(ctx: RunContext, fetcher, handed: StageResult, lease=None) -> StageResult:
+def fetch_stage(
+    ctx: RunContext, fetcher: PageFetcher, handed: StageResult, lease: SourceLease | None = None
+) -> StageResult:
     """Fetch every candidate politely, storing raw bodies and the day's raw index before any parsing."""
     from newslake.discovery import candidates_from_rows
     from newslake.rawzone import RawZoneWriter, index_key
@@ -422,7 +428,7 @@ def clear_handover(ctx: RunContext) -> int:
     return len(keys)
 
 
-def source_lease(ctx: RunContext):
+def source_lease(ctx: RunContext) -> SourceLease:
     """The lease this run must hold while it talks to the source."""
     from newslake.lease import SourceLease
 
@@ -454,7 +460,7 @@ def run_fetch(ctx: RunContext, handed: StageResult) -> StageResult:
         _release_quietly(lease)
 
 
-def _release_quietly(lease) -> None:
+def _release_quietly(lease: SourceLease) -> None:
     # A store outage must not hide the stage's own error; an unreleased lease expires by itself.
     try:
         lease.release()

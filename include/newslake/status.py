@@ -12,8 +12,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from newslake.storage import ObjectStore
 
 # The DAG of source <id> is news_<id> (dags/news_sources.py); the UI passes the DAG id to DAG tabs.
 DAG_ID_PREFIX = "news_"
@@ -109,8 +112,10 @@ def _partition_status(
     quarantined = _int_or_none(quarantine.get("rows")) if quarantine else None
     if quarantined is None and manifest:
         # Fallback: the publish step's copy of the validate counts ({"validate": {"quarantined": n}}).
-        counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
-        validate = counts.get("validate") if isinstance(counts.get("validate"), dict) else counts
+        counts = manifest.get("counts")
+        counts = counts if isinstance(counts, dict) else {}
+        validate = counts.get("validate")
+        validate = validate if isinstance(validate, dict) else counts
         quarantined = _int_or_none(validate.get("quarantined"))
     if manifest is None:
         state = STATE_MISSING_MANIFEST if has_articles or quarantine is None else STATE_QUARANTINE_ONLY
@@ -152,7 +157,7 @@ def _summaries(partitions: Sequence[PartitionStatus]) -> tuple[SourceSummary, ..
 
 
 def collect_status(
-    store: Any,
+    store: ObjectStore,
     *,
     source_id: str | None = None,
     since: date | None = None,
@@ -170,8 +175,8 @@ def collect_status(
         keys: set[tuple[str, str]] = set()
         quarantine_keys: set[tuple[str, str]] = set()
         for zone, found in ((ARTICLES_ZONE, keys), (QUARANTINE_ZONE, quarantine_keys)):
-            for sid, day in list_partitions(store, zone, source_id):
-                found.add((sid, _day_str(day)))
+            for sid, partition_day in list_partitions(store, zone, source_id):
+                found.add((sid, _day_str(partition_day)))
     except Exception as exc:
         raise StatusError(f"cannot list the lake: {type(exc).__name__}: {exc}") from exc
 
@@ -279,7 +284,7 @@ JSON: <a href="{_cell(json_href)}">status</a></p>
 """
 
 
-def create_app(open_store: Callable[[], Any], *, dependencies: Sequence[Any] = ()) -> Any:
+def create_app(open_store: Callable[[], ObjectStore], *, dependencies: Sequence[Any] = ()) -> Any:
     """FastAPI app serving GET /status (JSON) and GET / (HTML) over the store open_store() returns.
 
     The store is opened per request, so no client outlives a request. `dependencies` (e.g. the

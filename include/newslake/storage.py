@@ -415,10 +415,7 @@ class StorageSettings:
     ) -> StorageSettings:
         """Settings from an Airflow connection of type aws (endpoint_url / region_name in extra)."""
         env = os.environ if env is None else env
-        try:
-            from airflow.sdk import BaseHook
-        except ImportError:  # Airflow 2 layout
-            from airflow.hooks.base import BaseHook
+        from airflow.sdk import BaseHook
 
         conn = BaseHook.get_connection(conn_id)
         extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else _extra_dict(conn.extra)

@@ -115,7 +115,8 @@ def _import_gx():
     # we validate pandas frames, so hide pyspark while GX imports: seconds and memory per task.
     hide_spark = "pyspark" not in sys.modules
     if hide_spark:
-        sys.modules["pyspark"] = None
+        # None in sys.modules makes `import pyspark` raise ImportError (documented); typeshed wants modules.
+        sys.modules["pyspark"] = None  # type: ignore[assignment]
     try:
         import great_expectations as gx
         import great_expectations.expectations as gxe

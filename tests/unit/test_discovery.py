@@ -14,7 +14,7 @@ from newslake.discovery import (
     parse_sitemap,
 )
 from newslake.extraction.dates import parse_datetime
-from newslake.fetching import FetchResult, Outcome
+from newslake.fetching import FetchResult, Outcome, PageFetcher, RobotsRules
 
 BASE = "https://wire.example.kz/"
 START = datetime(2026, 11, 18, tzinfo=timezone.utc)
@@ -73,6 +73,13 @@ class ScriptedFetcher:
             outcome, body = Outcome.NOT_MODIFIED, None
         return FetchResult(url, url, 200 if body else 404, outcome, dict(headers), body, "application/xml",
                            datetime.now(timezone.utc), 1, None, 0.0)
+
+    def fetch_many(self, urls, *, kind="html"):
+        for url in urls:
+            yield self.fetch(url, kind=kind)
+
+    def robots(self, url):
+        return RobotsRules(status="missing")  # no robots.txt: everything allowed, no sitemaps announced
 
 
 def source(**discovery):
@@ -184,9 +191,11 @@ def test_url_dates_prune_sitemap_entries_far_from_the_interval():
     assert result.counts["skipped_out_of_interval"] == 1
 
 
-def test_sitemaps_listed_in_robots_txt_are_entry_points():
-    from newslake.fetching import RobotsRules
+def test_scripted_fetcher_is_a_page_fetcher():
+    assert isinstance(ScriptedFetcher({}), PageFetcher)
 
+
+def test_sitemaps_listed_in_robots_txt_are_entry_points():
     class RobotsFetcher(ScriptedFetcher):
         def robots(self, url):
             return RobotsRules(rules=(), crawl_delay=None, sitemaps=(BASE + "sitemap.xml",))

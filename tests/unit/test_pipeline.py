@@ -14,7 +14,7 @@ from newslake.errors import (
     TerminalError,
     TooFewArticlesError,
 )
-from newslake.fetching import FetchResult, Outcome
+from newslake.fetching import FetchResult, Outcome, PageFetcher, RobotsRules
 from newslake.lake import read_manifest, read_partition
 from newslake.pipeline import (
     RunContext,
@@ -79,9 +79,12 @@ class ScriptedFetcher:
         body = self.pages.get(url)
         return self._result(url, 200 if body else 404, Outcome.FETCHED if body else Outcome.GONE, body)
 
-    def fetch_many(self, urls, **_):
+    def fetch_many(self, urls, *, kind="html"):
         for url in urls:
-            yield self.fetch(url)
+            yield self.fetch(url, kind=kind)
+
+    def robots(self, url):
+        return RobotsRules(status="missing")  # no robots.txt: everything allowed, no sitemaps announced
 
     @staticmethod
     def _result(url, status, outcome, body):
@@ -102,6 +105,10 @@ def run(ctx, fetcher):
     validated = validate_stage(ctx, extract_stage(ctx, fetched))
     publish_stage(ctx, validated)
     return validated.counts["extract"], validated.counts["validate"]
+
+
+def test_scripted_fetcher_is_a_page_fetcher():
+    assert isinstance(ScriptedFetcher({}), PageFetcher)
 
 
 def test_stages_write_the_day_and_count_everything(local_store):

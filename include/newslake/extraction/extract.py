@@ -69,8 +69,8 @@ _SECTION_META = ("article:section", "og:article:section", "parsely-section", "se
 _TAG_META = ("article:tag", "og:article:tag", "news_keywords", "keywords", "parsely-tags")
 
 
-def _source_of_key(key: str) -> str:
-    return "opengraph" if key.startswith(_OG_KEYS) else "meta"
+def _source_of_key(key: str | None) -> str:
+    return "opengraph" if key and key.startswith(_OG_KEYS) else "meta"
 
 
 def _parse_tree(text: str):
@@ -263,7 +263,7 @@ def _choose_authors(article: Article, meta: PageMeta, sel: SelectorResult, bylin
 
 
 def _choose_language(article: Article, meta: PageMeta, hints: Hints | None) -> None:
-    declared: tuple[str | None, str | None] = (None, None)
+    declared: tuple[str | None, str] = (None, "")
     for tag, how in (
         (meta.jsonld.language if meta.jsonld else None, "jsonld"),
         (meta.html_lang, "html"),
@@ -316,8 +316,10 @@ def _fill(article: Article, meta: PageMeta, url: str) -> None:
                 tags = [t.strip() for v in values for t in v.split(",") if t.strip()]
                 how = _source_of_key(key)
                 break
-    seen: set[str] = set()
-    article.tags = [t for t in tags if not (t.lower() in seen or seen.add(t.lower()))]
+    first_spelling: dict[str, str] = {}  # tags compare case-insensitively; the first spelling is kept
+    for tag in tags:
+        first_spelling.setdefault(tag.lower(), tag)
+    article.tags = list(first_spelling.values())
     if article.tags:
         article.field_sources["tags"] = how
 

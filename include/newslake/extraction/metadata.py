@@ -150,7 +150,8 @@ def _keywords(value) -> list[str]:
 def _to_article(node: dict, index: dict[str, dict]) -> JsonLdArticle:
     publisher = node.get("publisher")
     if isinstance(publisher, dict) and set(publisher) <= {"@id"}:
-        publisher = index.get(publisher.get("@id"), publisher)
+        ref = publisher.get("@id")
+        publisher = index.get(ref, publisher) if isinstance(ref, str) else publisher
     url = node.get("url") or node.get("@id")
     main = node.get("mainEntityOfPage")
     if isinstance(main, dict):

@@ -2,6 +2,7 @@
 
 from newslake.fetching.encoding import decode_html, detect_encoding
 from newslake.fetching.fetcher import Fetcher
+from newslake.fetching.protocol import PageFetcher
 from newslake.fetching.result import FetchResult, FetchStats, Outcome
 from newslake.fetching.robots import RobotsRules, parse_robots
 
@@ -10,6 +11,7 @@ __all__ = [
     "FetchResult",
     "FetchStats",
     "Outcome",
+    "PageFetcher",
     "RobotsRules",
     "decode_html",
     "detect_encoding",

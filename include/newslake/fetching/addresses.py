@@ -32,7 +32,7 @@ def check_host_resolves_public(host: str, port: int, exempt: Collection[str] = (
     except (socket.gaierror, UnicodeError):
         return  # the request itself will fail with a clear resolution error
     for info in infos:
-        ip = info[4][0]
+        ip = str(info[4][0])  # sockaddr[0] is the address string for the IPv4/IPv6 families asked for
         if is_private_address(ip) and f"{ip}:{port}" not in exempt:
             raise PrivateAddressError(f"{host} resolves to private address {ip}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 
 class BodyTooLarge(Exception):
@@ -65,39 +66,41 @@ class CappedDecoder:
         if self.coding == "identity":
             return self._count(data)
         if self._brotli is not None:
-            return self._feed_brotli(data)
-        return self._feed_zlib(data)
+            return self._feed_brotli(self._brotli, data)
+        if self._zlib is None:  # __init__ sets a decoder for every coding but identity
+            raise UnsupportedEncoding(f"no decoder for content-encoding {self.coding!r}")
+        return self._feed_zlib(self._zlib, data)
 
-    def _feed_zlib(self, data: bytes) -> bytes:
+    def _feed_zlib(self, stream: zlib._Decompress, data: bytes) -> bytes:
         pieces: list[bytes] = []
         while True:
-            if self._zlib.eof:
-                rest = (self._zlib.unused_data + data).lstrip(b"\0")
+            if stream.eof:
+                rest = (stream.unused_data + data).lstrip(b"\0")
                 if self.coding == "deflate" or not rest:
                     # Trailing bytes after a deflate stream (or gzip zero padding) carry no content.
                     return b"".join(pieces)
                 # gzip allows several members back to back (RFC 1952 section 2.2).
-                self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._zlib = stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
                 data = rest
             if not data:
                 return b"".join(pieces)
             try:
-                out = self._zlib.decompress(data, self.limit - self.total + 1)
+                out = stream.decompress(data, self.limit - self.total + 1)
             except zlib.error:
                 if self.coding == "deflate" and not self._deflate_started:
                     # Some servers send raw deflate without the zlib wrapper.
-                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self._zlib = stream = zlib.decompressobj(-zlib.MAX_WBITS)
                     self._deflate_started = True
                     continue
                 raise
             self._deflate_started = True
             pieces.append(self._count(out))
-            data = self._zlib.unconsumed_tail
+            data = stream.unconsumed_tail
 
-    def _feed_brotli(self, data: bytes) -> bytes:
-        pieces = [self._count(self._brotli.process(data, output_buffer_limit=self.limit - self.total + 1))]
-        while not self._brotli.can_accept_more_data():
-            pieces.append(self._count(self._brotli.process(b"", output_buffer_limit=self.limit - self.total + 1)))
+    def _feed_brotli(self, dec: Any, data: bytes) -> bytes:
+        pieces = [self._count(dec.process(data, output_buffer_limit=self.limit - self.total + 1))]
+        while not dec.can_accept_more_data():
+            pieces.append(self._count(dec.process(b"", output_buffer_limit=self.limit - self.total + 1)))
         return b"".join(pieces)
 
     def finish(self) -> bytes:

@@ -128,9 +128,10 @@ def detect_encoding(body: bytes, headers: Mapping[str, str] | None = None) -> tu
             return codec, "bom"
     declared_header = _codec(header_charset(headers))
     declared_meta = _codec(meta_charset(body))
-    if declared_header == "cp1252" and declared_meta not in (None, "cp1252") and _trust(body, declared_meta):
+    meta_may_override = declared_header == "cp1252" and declared_meta not in (None, "cp1252")
+    if meta_may_override and (trusted := _trust(body, declared_meta)):
         # iso-8859-1 is the stock default of many servers; a page's own <meta> is the better witness.
-        return _trust(body, declared_meta), "meta"
+        return trusted, "meta"
     for declared, how in ((declared_header, "header"), (declared_meta, "meta")):
         chosen = _trust(body, declared)
         if chosen:

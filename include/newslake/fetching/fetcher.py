@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypedDict
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -38,6 +39,17 @@ _ACCEPT = {
 }
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+
+
+class _PoolKw(TypedDict):
+    """Connection-pool settings shared by the direct pool manager and every proxy manager."""
+
+    maxsize: int
+    block: bool
+    retries: bool
+    timeout: urllib3.Timeout
+    cert_reqs: str
+    ca_certs: str | None
 
 
 @dataclass
@@ -81,7 +93,7 @@ class Fetcher:
         self._robots_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._timeout = urllib3.Timeout(connect=self.config.connect_timeout, read=self.config.read_timeout)
-        self._pool_kw = dict(
+        self._pool_kw = _PoolKw(
             maxsize=self.config.concurrency,
             block=False,
             retries=False,
@@ -488,7 +500,8 @@ def _proxy_for(parts) -> str | None:
     proxy = proxies.get(parts.scheme) or proxies.get("all")
     if not proxy:
         return None
-    if urllib.request.proxy_bypass_environment(parts.hostname, proxies):
+    # proxy_bypass_environment is stdlib (used by urllib itself) but undocumented, so typeshed omits it.
+    if urllib.request.proxy_bypass_environment(parts.hostname, proxies):  # type: ignore[attr-defined]
         return None
     return proxy
 
