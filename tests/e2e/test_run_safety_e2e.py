@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import yaml
 from e2e_support import stack_config
+from integration.tiny_site import Route, serve_tiny_site
 from newslake.config import DEFAULT_CONFIG_PATH
 from newslake.devstack import AirflowApi, airflow_password, down, start_airflow
 from newslake.lake import read_manifest
@@ -27,14 +28,23 @@ MANUAL_DAY = date(2026, 11, 20)
 
 
 @pytest.fixture(scope="module")
-def stack(s3_server, demo_site, tmp_path_factory):
-    """airflow standalone with the demo source plus a source that answers 403 to everything."""
+def blocking_site():
+    """A real HTTP server that answers 403 to every request, robots.txt and feed included."""
+    forbidden = Route(b"forbidden", "text/plain", 403)
+    with serve_tiny_site({"/robots.txt": forbidden, "/rss.xml": forbidden, "/sitemap.xml": forbidden}) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def stack(s3_server, demo_site, blocking_site, tmp_path_factory):
+    """airflow standalone with the demo source plus a source whose site refuses us."""
     home = tmp_path_factory.mktemp("safety")
     document = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text())
     document["sources"].append({
-        "id": "blocked", "name": "A site that blocks us", "base_url": demo_site.url("/_fault/forbidden/blk/"),
+        "id": "blocked", "name": "A site that blocks us", "base_url": blocking_site.base_url,
         "allowed_domains": ["127.0.0.1"], "allow_private_network": True, "languages": ["en"],
-        "discovery": {"feeds": ["rss.xml"]}, "fetch": {"delay_seconds": 0.0},
+        "discovery": {"feeds": ["rss.xml"], "sitemaps": ["sitemap.xml"]}, "fetch": {"delay_seconds": 0.0},
+        "min_articles_per_day": 1,
     })
     sources = home / "sources.yaml"
     sources.write_text(yaml.safe_dump(document))
