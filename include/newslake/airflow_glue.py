@@ -29,6 +29,7 @@ def run_context(source_id: str, context: dict) -> RunContext:
     from newslake.config import get_source
 
     start, end = resolve_interval(context.get("data_interval_start"), context.get("data_interval_end"))
+    get_source(source_id).require_day(start.date())  # a day outside start_date..end_date fails with why
     dag_run = context.get("dag_run")
     run_id = getattr(dag_run, "run_id", None) or context.get("run_id") or "manual"
     return RunContext(source=get_source(source_id), start=start, end=end, run_id=run_id, store=open_airflow_store())

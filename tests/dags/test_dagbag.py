@@ -34,12 +34,16 @@ def test_one_dag_per_enabled_source(dagbag):
 
 
 def test_dag_policy(dagbag):
-    from airflow.sdk import CronDataIntervalTimetable
+    from newslake.timetables import SourceDayTimetable
 
+    sources = {f"news_{s.id}": s for s in load_sources(enabled_only=True)}
     for dag_id, dag in dagbag.dags.items():
         assert dag.doc_md and len(dag.doc_md) > 200, dag_id
         assert "newslake" in dag.tags, dag_id
-        assert isinstance(dag.timetable, CronDataIntervalTimetable), dag_id
+        assert isinstance(dag.timetable, SourceDayTimetable), dag_id
+        # The source's last day lives in the timetable: a DAG end_date gives task-less green runs after it.
+        assert dag.timetable.last_day == sources[dag_id].end_date, dag_id
+        assert dag.end_date is None and all(t.end_date is None for t in dag.tasks), dag_id
         assert dag.max_active_runs == 1, dag_id
         assert [t.task_id for t in dag.topological_sort()] == ["discover", "fetch", "extract", "validate", "publish"]
         assert "replay_raw" in dag.params

@@ -1,0 +1,121 @@
+"""sources.yaml as real Airflow processes see it: the DAG processor, the backfill planner, `dags test`.
+
+One migrated SQLite metadata DB in a temp AIRFLOW_HOME; the bundled sources.yaml plus broken entries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+BROKEN = """
+  - id: broken
+    name: Broken (disabled, but a typo is still a typo)
+    enabled: false
+    base_url: https://broken.example/
+    languages: [en]
+    discovery: {feeds: [rss.xml]}
+    fetch: {delay_seconds: fast}
+  - id: listless
+    name: Listless
+    base_url: https://listless.example/
+    languages: en
+    discovery: {feeds: [rss.xml]}
+"""
+
+
+def airflow(env: dict, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory) -> dict:
+    """Environment of a migrated Airflow whose real DAG processor has parsed dags/ once."""
+    base = tmp_path_factory.mktemp("airflow-sources")
+    sources = base / "sources.yaml"
+    sources.write_text((ROOT / "include" / "config" / "sources.yaml").read_text() + BROKEN)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(base / "home"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{base / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
+        "NEWSLAKE_SOURCES": str(sources),
+        "NEWSLAKE_RETRY_DELAY_SECONDS": "0",
+    }
+    (base / "home").mkdir()
+    for args in (("db", "migrate"), ("dag-processor", "--num-runs", "1")):
+        out = airflow(env, *args)
+        assert out.returncode == 0, out.stderr[-3000:]
+    return {"env": env, "db": base / "airflow.db"}
+
+
+def dag_rows(db: Path) -> dict[str, dict]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return {r["dag_id"]: dict(r) for r in conn.execute("SELECT * FROM dag")}
+
+
+def test_broken_entries_are_import_errors_naming_source_and_field(parsed):
+    out = airflow(parsed["env"], "dags", "list-import-errors", "--output", "json")
+    assert out.returncode == 1, out.stderr[-2000:]  # the command's own "there are import errors" status
+    # Airflow may print warnings on stdout before the JSON document.
+    errors = json.loads(out.stdout[out.stdout.index("[{"):])
+    assert [e["filepath"] for e in errors] == ["news_source_errors.py"]
+    message = errors[0]["error"]
+    assert "2 broken source entries" in message
+    assert "sources[broken].fetch.delay_seconds: expected a float, got 'fast'" in message
+    assert "sources[listless].languages: expected a list of strings" in message
+
+
+def test_the_good_source_keeps_its_live_dag(parsed):
+    rows = dag_rows(parsed["db"])
+    assert set(rows) == {"news_demo"}
+    # Stale DAGs are hidden from the UI and never scheduled: an import error in the same file would do that.
+    assert rows["news_demo"]["is_stale"] == 0
+    assert rows["news_demo"]["has_import_errors"] == 0
+    assert rows["news_demo"]["timetable_summary"] == "0 0 * * * until 2026-11-21"
+
+
+def test_no_nightly_run_after_the_last_day(parsed):
+    # Today is after demo's end_date (2026-11-21) and catchup is off: the scheduler has nothing to create.
+    assert datetime.now(timezone.utc).date() > datetime(2026, 11, 22).date()
+    assert dag_rows(parsed["db"])["news_demo"]["next_dagrun"] is None
+
+
+def planned_days(parsed, start: str, end: str) -> list[str]:
+    out = airflow(parsed["env"], "backfill", "create", "--dag-id", "news_demo",
+                  "--from-date", start, "--to-date", end, "--dry-run")
+    assert out.returncode == 0, out.stderr[-2000:]
+    return re.findall(r"^\| (\d{4}-\d{2}-\d{2}) 00:00:00\+00:00", out.stdout, flags=re.M)
+
+
+def test_backfill_inside_the_range_plans_every_day(parsed):
+    assert planned_days(parsed, "2026-11-16", "2026-11-21") == [f"2026-11-{d}" for d in range(16, 22)]
+
+
+def test_backfill_across_the_last_day_stops_there(parsed):
+    assert planned_days(parsed, "2026-11-19", "2026-11-25") == ["2026-11-19", "2026-11-20", "2026-11-21"]
+
+
+def test_trigger_with_todays_logical_date_fails_and_says_why(parsed):
+    today = datetime.now(timezone.utc).date().isoformat()
+    out = airflow(parsed["env"], "dags", "test", "news_demo", today)
+    log = out.stdout + out.stderr
+    assert out.returncode != 0, log[-3000:]
+    assert "OutOfRangeError: source demo: day" in log
+    assert "outside the days it publishes (2026-11-16 .. 2026-11-21)" in log
+    assert "logical date from 2026-11-17 to 2026-11-22" in log
