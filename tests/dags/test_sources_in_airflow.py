@@ -1,6 +1,7 @@
 """sources.yaml as real Airflow processes see it: the DAG processor, the backfill planner, `dags test`.
 
-One migrated SQLite metadata DB in a temp AIRFLOW_HOME; the bundled sources.yaml plus broken entries.
+Each fixture: a migrated SQLite metadata DB in a temp AIRFLOW_HOME whose real DAG processor has
+parsed dags/ once, with the bundled sources.yaml as shipped or with broken entries added.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
+BUNDLED = ROOT / "include" / "config" / "sources.yaml"
 BROKEN = """
   - id: broken
     name: Broken (disabled, but a typo is still a typo)
@@ -40,12 +42,10 @@ def airflow(env: dict, *args: str, timeout: int = 600) -> subprocess.CompletedPr
     return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def parsed(tmp_path_factory) -> dict:
+def parsed_airflow(base: Path, sources_text: str) -> dict:
     """Environment of a migrated Airflow whose real DAG processor has parsed dags/ once."""
-    base = tmp_path_factory.mktemp("airflow-sources")
     sources = base / "sources.yaml"
-    sources.write_text((ROOT / "include" / "config" / "sources.yaml").read_text() + BROKEN)
+    sources.write_text(sources_text)
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(base / "home"),
@@ -61,6 +61,18 @@ def parsed(tmp_path_factory) -> dict:
         out = airflow(env, *args)
         assert out.returncode == 0, out.stderr[-3000:]
     return {"env": env, "db": base / "airflow.db"}
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory) -> dict:
+    """The bundled sources plus two broken entries."""
+    return parsed_airflow(tmp_path_factory.mktemp("airflow-broken"), BUNDLED.read_text() + BROKEN)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> dict:
+    """The bundled sources as shipped."""
+    return parsed_airflow(tmp_path_factory.mktemp("airflow-demo"), BUNDLED.read_text())
 
 
 def dag_rows(db: Path) -> dict[str, dict]:
@@ -91,32 +103,37 @@ def test_the_good_source_keeps_its_live_dag(parsed):
     assert rows["news_demo"]["timetable_summary"] == "0 0 * * * until 2026-11-21"
 
 
-def test_no_nightly_run_after_the_last_day(parsed):
+def test_no_nightly_run_after_the_last_day(demo):
     # Today is after demo's end_date (2026-11-21) and catchup is off: the scheduler has nothing to create.
     assert datetime.now(timezone.utc).date() > datetime(2026, 11, 22).date()
-    assert dag_rows(parsed["db"])["news_demo"]["next_dagrun"] is None
+    assert dag_rows(demo["db"])["news_demo"]["next_dagrun"] is None
 
 
-def planned_days(parsed, start: str, end: str) -> list[str]:
-    out = airflow(parsed["env"], "backfill", "create", "--dag-id", "news_demo",
+def planned_days(airflow_env: dict, start: str, end: str) -> list[str]:
+    out = airflow(airflow_env["env"], "backfill", "create", "--dag-id", "news_demo",
                   "--from-date", start, "--to-date", end, "--dry-run")
     assert out.returncode == 0, out.stderr[-2000:]
     return re.findall(r"^\| (\d{4}-\d{2}-\d{2}) 00:00:00\+00:00", out.stdout, flags=re.M)
 
 
-def test_backfill_inside_the_range_plans_every_day(parsed):
-    assert planned_days(parsed, "2026-11-16", "2026-11-21") == [f"2026-11-{d}" for d in range(16, 22)]
+def test_backfill_inside_the_range_plans_every_day(demo):
+    assert planned_days(demo, "2026-11-16", "2026-11-21") == [f"2026-11-{d}" for d in range(16, 22)]
 
 
-def test_backfill_across_the_last_day_stops_there(parsed):
-    assert planned_days(parsed, "2026-11-19", "2026-11-25") == ["2026-11-19", "2026-11-20", "2026-11-21"]
+def test_backfill_across_the_last_day_stops_there(demo):
+    assert planned_days(demo, "2026-11-19", "2026-11-25") == ["2026-11-19", "2026-11-20", "2026-11-21"]
 
 
-def test_trigger_with_todays_logical_date_fails_and_says_why(parsed):
+def test_trigger_with_todays_logical_date_fails_and_says_why(demo):
     today = datetime.now(timezone.utc).date().isoformat()
-    out = airflow(parsed["env"], "dags", "test", "news_demo", today)
+    out = airflow(demo["env"], "dags", "test", "news_demo", today)
     log = out.stdout + out.stderr
     assert out.returncode != 0, log[-3000:]
     assert "OutOfRangeError: source demo: day" in log
     assert "outside the days it publishes (2026-11-16 .. 2026-11-21)" in log
     assert "logical date from 2026-11-17 to 2026-11-22" in log
+
+
+def test_the_shipped_sources_give_no_import_error(demo):
+    with sqlite3.connect(demo["db"]) as conn:
+        assert conn.execute("SELECT filename, stacktrace FROM import_error").fetchall() == []
