@@ -399,6 +399,13 @@ def config_path() -> Path:
     return Path(os.environ.get("NEWSLAKE_SOURCES", DEFAULT_CONFIG_PATH))
 
 
+def _yaml_problem(exc: Exception) -> str:
+    """PyYAML's several-line report as one line: what is wrong and where (1-based line:column)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
 def read_sources(path: str | Path | None = None) -> SourcesFile:
     """Read sources.yaml entry by entry; ConfigError (naming the file) only when the file itself is unusable."""
     import yaml
@@ -411,7 +418,7 @@ def read_sources(path: str | Path | None = None) -> SourcesFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     try:
         checked = check_sources(document, path)
     except ConfigError as exc:

@@ -153,3 +153,11 @@ def test_extract_a_local_file(tmp_path):
 def test_extract_refuses_urls_outside_every_source():
     out = run("extract", "https://unknown.example.org/news/1")
     assert out.returncode == EXIT_USAGE and "belongs to no configured source" in one_line(out.stderr)
+
+
+def test_storage_refusing_our_keys_is_a_storage_error(s3_server):
+    env = {"NEWSLAKE_S3_ENDPOINT_URL": s3_server.endpoint_url, "NEWSLAKE_BUCKET": s3_server.bucket,
+           "AWS_ACCESS_KEY_ID": s3_server.access_key, "AWS_SECRET_ACCESS_KEY": "not-the-secret"}
+    out = run("ingest", "--source", "demo", "--date", "2026-11-18", "--replay", env=env)
+    assert out.returncode == EXIT_STORAGE, out.stderr[-2000:]
+    assert one_line(out.stderr).startswith(f"storage error: storage at {s3_server.endpoint_url} refused the request: ")

@@ -85,9 +85,12 @@ def test_env_placeholders_take_yaml_types(monkeypatch):
 
 def test_file_errors_name_the_file(tmp_path):
     bad = tmp_path / "sources.yaml"
-    bad.write_text("sources: [\n")
-    with pytest.raises(ConfigError, match="sources.yaml: not valid YAML"):
+    bad.write_text("sources:\n  - id: a\n    name: [x\n")
+    with pytest.raises(ConfigError, match="sources.yaml: not valid YAML: .* at line 4, column 1$") as exc:
         load_sources(bad)
+    assert "\n" not in str(exc.value)  # PyYAML's several-line report, folded to one line
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_sources(tmp_path)  # a directory
     with pytest.raises(ConfigError, match="file not found"):
         load_sources(tmp_path / "missing.yaml")
 
