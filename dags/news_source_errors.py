@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from newslake.config import ConfigError, read_sources
 
+# Airflow's safe mode parses only files that mention both "airflow" and "dag": the docstring does.
+
 
 def _broken_entries() -> ConfigError | None:
     try:
