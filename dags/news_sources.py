@@ -7,7 +7,7 @@ parsing this file stays fast and free of heavy libraries.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from airflow.sdk import DAG, Asset, Param, task
 from newslake.config import SourceConfig, read_sources
@@ -41,10 +41,9 @@ def build_dag(source: SourceConfig) -> DAG:
         dag_id=f"news_{sid}",
         description=f"Nightly ingestion of {source.name} into the news lake",
         doc_md=DOC.format(name=source.name, id=sid, description=source.description),
-        # No DAG end_date: it makes Airflow create runs without tasks for later days (an empty green run).
-        # The timetable stops scheduling after end_date; the tasks refuse a day outside the source's range.
-        schedule=SourceDayTimetable(last_day=source.end_date),
-        start_date=datetime(source.start_date.year, source.start_date.month, source.start_date.day, tzinfo=timezone.utc),
+        # No DAG start_date/end_date: Airflow creates no tasks for a logical date outside them (an empty
+        # green run). The timetable bounds scheduling and backfills; the tasks refuse a day out of range.
+        schedule=SourceDayTimetable(first_day=source.start_date, last_day=source.end_date),
         catchup=False,
         # One run at a time per source: concurrent days would multiply the load on one news site.
         max_active_runs=1,

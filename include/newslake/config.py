@@ -27,7 +27,7 @@ class ConfigError(TerminalError, ValueError):
 
     def __init__(self, message: str, *, source_id: str | None = None) -> None:
         super().__init__(message)
-        self.source_id = source_id  # the broken entry's id (or "sources[i]" when it has none)
+        self.source_id = source_id  # the broken entry's id, or its index ("3") when it has no usable id
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,9 @@ def _str(data: dict, key: str, where: str, default: Any = ..., ) -> Any:
         return default
     value = data[key]
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}.{key}: expected a non-empty string, got {value!r}")
+        # YAML 1.1 reads a bare yes/no/on/off as a boolean: `id: off` is False, not "off".
+        hint = f" (quote it: {key}: \"...\")" if isinstance(value, bool) else ""
+        raise ConfigError(f"{where}.{key}: expected a non-empty string, got {value!r}{hint}")
     return value.strip()
 
 

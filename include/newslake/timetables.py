@@ -1,9 +1,10 @@
-"""The one schedule every source DAG uses: one run per UTC day, ending after the source's last day.
+"""The one schedule every source DAG uses: one run per UTC day from the source's first to its last day.
 
 Registered with Airflow by plugins/newslake_plugin.py (custom timetables must be, to serialize).
-The source's end_date is kept out of the DAG itself: a DAG end_date makes Airflow create runs
-without task instances for any later logical date (an empty green run on "Trigger"), whereas a
-timetable that stops scheduling leaves manual runs and backfills to the task's own range check.
+The source's start_date and end_date are kept out of the DAG itself: Airflow creates no task
+instance for a logical date before a task's start_date or after its end_date, so a manual run for
+such a day is an empty green run. A timetable that bounds scheduling and backfills instead leaves
+manual runs to the task's own range check (SourceConfig.require_day), which fails and says why.
 """
 
 from __future__ import annotations
@@ -11,19 +12,29 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from airflow.timetables.base import TimeRestriction
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 DAILY_UTC = "0 0 * * *"
 
 
-class SourceDayTimetable(CronDataIntervalTimetable):
-    """Daily data intervals [D 00:00, D+1 00:00) UTC; no scheduled or backfill run for a day after last_day."""
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
 
-    def __init__(self, last_day: date | None = None) -> None:
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+class SourceDayTimetable(CronDataIntervalTimetable):
+    """Daily data intervals [D 00:00, D+1 00:00) UTC for D in first_day .. last_day (either may be open)."""
+
+    def __init__(self, first_day: date | None = None, last_day: date | None = None) -> None:
         super().__init__(DAILY_UTC, "UTC")
+        self.first_day = first_day
         self.last_day = last_day
-        if last_day is not None:
-            self.description = f"{self.description}, for days up to {last_day.isoformat()}"
+        if first_day or last_day:
+            self.description = f"{self.description}, for days {_iso(first_day) or '…'} .. {_iso(last_day) or '…'}"
 
     @property
     def summary(self) -> str:
@@ -33,27 +44,30 @@ class SourceDayTimetable(CronDataIntervalTimetable):
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> SourceDayTimetable:
         """Rebuild from serialize()'s output (scheduler and API server side)."""
-        last_day = data.get("last_day")
-        return cls(date.fromisoformat(last_day) if last_day else None)
+        first, last = data.get("first_day"), data.get("last_day")
+        return cls(date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
 
     def serialize(self) -> dict[str, Any]:
-        """The cron fields plus last_day, so the scheduler knows where to stop."""
-        return {**super().serialize(), "last_day": self.last_day.isoformat() if self.last_day else None}
+        """The cron fields plus the day range, so the scheduler knows where to start and stop."""
+        return {**super().serialize(), "first_day": _iso(self.first_day), "last_day": _iso(self.last_day)}
 
     def next_dagrun_info(self, *, last_automated_data_interval, restriction):
-        """The cron's next interval, or None once that interval starts after last_day."""
+        """The cron's next interval not before first_day, or None once it starts after last_day."""
+        if self.first_day is not None:
+            first = _midnight(self.first_day)
+            earliest = first if restriction.earliest is None else max(restriction.earliest, first)
+            restriction = TimeRestriction(earliest, restriction.latest, restriction.catchup)
         info = super().next_dagrun_info(
             last_automated_data_interval=last_automated_data_interval, restriction=restriction
         )
         if info is None or self.last_day is None or info.data_interval is None:
             return info
-        stop = datetime.combine(self.last_day + timedelta(days=1), time(), tzinfo=timezone.utc)
-        return info if info.data_interval.start < stop else None
+        return info if info.data_interval.start < _midnight(self.last_day + timedelta(days=1)) else None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SourceDayTimetable):
             return NotImplemented
-        return self.last_day == other.last_day
+        return (self.first_day, self.last_day) == (other.first_day, other.last_day)
 
     def __hash__(self) -> int:
-        return hash((DAILY_UTC, self.last_day))
+        return hash((DAILY_UTC, self.first_day, self.last_day))

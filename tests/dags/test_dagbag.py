@@ -41,9 +41,11 @@ def test_dag_policy(dagbag):
         assert dag.doc_md and len(dag.doc_md) > 200, dag_id
         assert "newslake" in dag.tags, dag_id
         assert isinstance(dag.timetable, SourceDayTimetable), dag_id
-        # The source's last day lives in the timetable: a DAG end_date gives task-less green runs after it.
-        assert dag.timetable.last_day == sources[dag_id].end_date, dag_id
-        assert dag.end_date is None and all(t.end_date is None for t in dag.tasks), dag_id
+        # The source's days live in the timetable: DAG/task start or end dates give task-less green runs.
+        source = sources[dag_id]
+        assert (dag.timetable.first_day, dag.timetable.last_day) == (source.start_date, source.end_date), dag_id
+        assert dag.start_date is None and dag.end_date is None, dag_id
+        assert all(t.start_date is None and t.end_date is None for t in dag.tasks), dag_id
         assert dag.max_active_runs == 1, dag_id
         assert [t.task_id for t in dag.topological_sort()] == ["discover", "fetch", "extract", "validate", "publish"]
         assert "replay_raw" in dag.params

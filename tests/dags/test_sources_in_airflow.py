@@ -12,7 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -124,13 +124,23 @@ def test_backfill_across_the_last_day_stops_there(demo):
     assert planned_days(demo, "2026-11-19", "2026-11-25") == ["2026-11-19", "2026-11-20", "2026-11-21"]
 
 
-def test_trigger_with_todays_logical_date_fails_and_says_why(demo):
-    today = datetime.now(timezone.utc).date().isoformat()
-    out = airflow(demo["env"], "dags", "test", "news_demo", today)
+def test_backfill_before_the_first_day_starts_there(demo):
+    assert planned_days(demo, "2026-11-10", "2026-11-17") == ["2026-11-16", "2026-11-17"]
+
+
+@pytest.mark.parametrize(
+    ("logical_date", "day"),
+    [(None, None), ("2026-11-10", "2026-11-09")],
+    ids=["the form's default (now)", "before start_date"],
+)
+def test_a_manual_run_outside_the_range_fails_and_says_why(demo, logical_date, day):
+    today = datetime.now(timezone.utc).date()
+    logical_date = logical_date or today.isoformat()
+    day = day or (today - timedelta(days=1)).isoformat()
+    out = airflow(demo["env"], "dags", "test", "news_demo", logical_date)
     log = out.stdout + out.stderr
-    assert out.returncode != 0, log[-3000:]
-    assert "OutOfRangeError: source demo: day" in log
-    assert "outside the days it publishes (2026-11-16 .. 2026-11-21)" in log
+    assert out.returncode != 0, log[-3000:]  # was a green run without a single task instance
+    assert f"OutOfRangeError: source demo: day {day} is outside the days it publishes (2026-11-16 .. 2026-11-21)" in log
     assert "logical date from 2026-11-17 to 2026-11-22" in log
 
 

@@ -17,7 +17,7 @@ def day_of(info) -> date:
     return info.data_interval.start.date()
 
 
-def days_scheduled(timetable, earliest: datetime, catchup: bool = True, limit: int = 60) -> list[date]:
+def days_scheduled(timetable, earliest: datetime | None, catchup: bool = True, limit: int = 60) -> list[date]:
     restriction = TimeRestriction(earliest=earliest, latest=None, catchup=catchup)
     days, last = [], None
     for _ in range(limit):
@@ -32,6 +32,19 @@ def days_scheduled(timetable, earliest: datetime, catchup: bool = True, limit: i
 def test_scheduling_stops_after_the_last_day():
     days = days_scheduled(SourceDayTimetable(last_day=date(2026, 11, 21)), utc(2026, 11, 16))
     assert days == [date(2026, 11, d) for d in range(16, 22)]
+
+
+def test_scheduling_starts_on_the_first_day():
+    timetable = SourceDayTimetable(first_day=date(2026, 11, 16), last_day=date(2026, 11, 21))
+    assert days_scheduled(timetable, earliest=None) == [date(2026, 11, d) for d in range(16, 22)]
+    assert days_scheduled(timetable, earliest=utc(2026, 11, 10)) == [date(2026, 11, d) for d in range(16, 22)]
+    assert days_scheduled(timetable, earliest=utc(2026, 11, 19)) == [date(2026, 11, d) for d in range(19, 22)]
+
+
+def test_a_source_starting_in_the_future_waits_for_its_first_day():
+    timetable = SourceDayTimetable(first_day=date(2099, 1, 1))
+    (first,) = days_scheduled(timetable, earliest=None, catchup=False, limit=1)
+    assert first == date(2099, 1, 1)
 
 
 def test_last_day_run_covers_that_utc_day():
@@ -58,9 +71,10 @@ def test_manual_run_covers_the_day_before_its_logical_date():
     assert (interval.start, interval.end) == (utc(2026, 11, 30), utc(2026, 12, 1))
 
 
+@pytest.mark.parametrize("first_day", [None, date(2026, 11, 16)])
 @pytest.mark.parametrize("last_day", [None, date(2026, 11, 21)])
-def test_serialization_round_trip_keeps_the_last_day(last_day):
-    timetable = SourceDayTimetable(last_day=last_day)
+def test_serialization_round_trip_keeps_the_days(first_day, last_day):
+    timetable = SourceDayTimetable(first_day=first_day, last_day=last_day)
     again = SourceDayTimetable.deserialize(timetable.serialize())
-    assert again == timetable and again.last_day == last_day
+    assert again == timetable and (again.first_day, again.last_day) == (first_day, last_day)
     assert again.summary == ("0 0 * * *" if last_day is None else "0 0 * * * until 2026-11-21")

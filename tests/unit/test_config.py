@@ -61,6 +61,7 @@ def test_defaults_and_normalisation():
         (["sources", 0, "colour"], "red", "sources[azattyq].colour: unknown field"),
         (["sources", 0, "allowed_domains"], ["other.org"], "sources[azattyq].allowed_domains"),
         (["sources", 0, "end_date"], "2020-01-01", "sources[azattyq].end_date"),
+        (["sources", 0, "name"], False, 'sources[azattyq].name: expected a non-empty string, got False .quote it'),
     ],
 )
 def test_errors_name_the_field(path, value, message):
