@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -147,3 +150,39 @@ def test_a_manual_run_outside_the_range_fails_and_says_why(demo, logical_date, d
 def test_the_shipped_sources_give_no_import_error(demo):
     with sqlite3.connect(demo["db"]) as conn:
         assert conn.execute("SELECT filename, stacktrace FROM import_error").fetchall() == []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.load(resp)
+
+
+def test_the_ui_api_lists_the_good_dag_and_the_import_error(parsed):
+    """What the UI's DAG list and import-error banner read: the API server's /api/v2 endpoints."""
+    port = free_port()
+    env = {**parsed["env"], "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True"}
+    server = subprocess.Popen([AIRFLOW, "api-server", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/api/v2"
+    try:
+        for _ in range(120):  # startup wait, not a timing assertion
+            try:
+                get_json(f"{base}/version")
+                break
+            except OSError:
+                assert server.poll() is None, "api-server exited"
+                time.sleep(1)
+        dags = get_json(f"{base}/dags")["dags"]  # the UI's list: live (non-stale) DAGs only
+        assert "news_demo" in {d["dag_id"] for d in dags}
+        errors = get_json(f"{base}/importErrors")["import_errors"]
+        assert [e["filename"] for e in errors] == ["news_source_errors.py"]
+        assert "sources[listless].languages: expected a list of strings" in errors[0]["stack_trace"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
