@@ -13,13 +13,13 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, Asset, PartitionedAssetTimetable, StartOfDayMapper, task
 from newslake.assets import asset_name
-from newslake.config import load_sources
+from newslake.config import read_sources
 
 log = logging.getLogger(__name__)
 
 DAG_ID = "lake_partition_consumer"
 # The sources this consumer follows; in your copy, list only the ids you need, e.g. ["demo"].
-SOURCES = [s.id for s in load_sources(enabled_only=True)]
+SOURCES = [s.id for s in read_sources().enabled()]
 
 DOC = """
 ### Example downstream DAG: one run per lake partition

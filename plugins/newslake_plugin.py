@@ -1,4 +1,4 @@
-"""Airflow plugin "newslake": the lake status page (/newslake/) and its link in the Airflow UI.
+"""Airflow plugin "newslake": the lake status page (/newslake/), its link in the UI, the source timetable.
 
 Wiring only: the report itself is newslake.status. Every Airflow component loads plugins, but
 only the API server serves the page, so FastAPI and the auth code are imported on first request.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
+from newslake.timetables import SourceDayTimetable
 
 URL_PREFIX = "/newslake"
 
@@ -43,6 +44,8 @@ class NewslakePlugin(AirflowPlugin):
     """Lake status JSON + HTML under /newslake, linked from the Browse menu and from each DAG page."""
 
     name = "newslake"
+    # Custom timetables must be registered for the DAG processor to serialize them and the scheduler to load them.
+    timetables = [SourceDayTimetable]
     fastapi_apps = [
         {"app": LazyStatusApp(), "url_prefix": URL_PREFIX, "name": "newslake lake status"},
     ]

@@ -52,9 +52,11 @@ def run_context(source_id: str, context: dict[str, Any], handed: StageResult | N
     from newslake.config import get_source
 
     start, end = handed.bounds() if handed is not None else run_interval(context)
+    source = get_source(source_id)
+    source.require_day(start.date())  # a day outside start_date..end_date fails and says why
     dag_run = context.get("dag_run")
     run_id = getattr(dag_run, "run_id", None) or context.get("run_id") or "manual"
-    return RunContext(source=get_source(source_id), start=start, end=end, run_id=run_id, store=open_airflow_store())
+    return RunContext(source=source, start=start, end=end, run_id=run_id, store=open_airflow_store())
 
 
 @contextlib.contextmanager

@@ -1,37 +1,86 @@
-"""`newslake` command line: the same stage code as the DAG, without Airflow."""
+"""`newslake` command line: the same stage code as the DAG, without Airflow.
+
+Every failure is one line on stderr and a documented exit code (newslake.errors.EXIT_*);
+`-v` adds the traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import re
 import sys
+import traceback
 import uuid
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from newslake.config import ConfigError, SourceConfig, get_source, load_sources
+from newslake.config import ConfigError, SourceConfig, get_source, read_sources
+from newslake.errors import (
+    EXIT_CONFLICT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_SOURCE,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    EXIT_VALIDATION,
+    MissingInputError,
+    NewslakeError,
+    SourceBlockedError,
+    SourceUnreachableError,
+)
+
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_KIND = {
+    EXIT_USAGE: "error",
+    EXIT_SOURCE: "source error",
+    EXIT_STORAGE: "storage error",
+    EXIT_VALIDATION: "validation failed",
+    EXIT_CONFLICT: "conflict",
+}
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _cmd_sources(args) -> int:
-    sources = load_sources(args.config)
+    checked = read_sources(args.config)
+    sources = checked.sources
     if args.json:
         print(json.dumps([{"id": s.id, "name": s.name, "enabled": s.enabled, "base_url": s.base_url} for s in sources]))
-        return 0
-    print(f"{'id':<16} {'enabled':<8} {'languages':<10} {'dag':<20} base_url")
-    for s in sources:
-        print(f"{s.id:<16} {str(s.enabled).lower():<8} {','.join(s.languages):<10} {'news_' + s.id:<20} {s.base_url}")
-    print(f"{len(sources)} source(s) valid in {args.config or 'the default sources.yaml'}")
-    return 0
+    else:
+        print(f"{'id':<16} {'enabled':<8} {'languages':<10} {'dag':<20} base_url")
+        for s in sources:
+            print(f"{s.id:<16} {str(s.enabled).lower():<8} {','.join(s.languages):<10} {'news_' + s.id:<20} {s.base_url}")
+    for error in checked.errors:
+        print(f"config error: {checked.path}: {error}", file=sys.stderr)
+    n = len(checked.errors)
+    broken = f", {n} broken {'entry' if n == 1 else 'entries'}" if n else ""
+    # With --json, stdout stays pure JSON.
+    print(f"{_plural(len(sources), 'source')} valid{broken} in {checked.path}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_USAGE if checked.errors else EXIT_OK
 
 
 def _source_for_url(url: str, config: str | None) -> SourceConfig | None:
     host = urlsplit(url).hostname
-    for source in load_sources(config):
+    for source in read_sources(config).sources:
         if source.is_allowed_host(host):
             return source
     return None
+
+
+def _fetch_failure(target: str, result) -> NewslakeError:
+    from newslake.fetching.result import Outcome
+
+    why = f"{target}: {result.outcome.value} ({result.error or result.status})"
+    if result.outcome in (Outcome.BLOCKED, Outcome.ROBOTS_DISALLOWED):
+        return SourceBlockedError(f"the source refuses us: {why}")
+    if result.outcome is Outcome.TRANSIENT_FAILED:
+        return SourceUnreachableError(f"the source could not be reached: {why}")
+    return MissingInputError(f"no page to extract: {why}")
 
 
 def _cmd_extract(args) -> int:
@@ -44,48 +93,64 @@ def _cmd_extract(args) -> int:
 
         source = source or _source_for_url(target, args.config)
         if source is None:
-            print(f"error: {target} belongs to no configured source; pass --source ID", file=sys.stderr)
-            return 2
+            raise MissingInputError(f"{target} belongs to no configured source; pass --source ID")
         with Fetcher(source) as fetcher:
             result = fetcher.fetch(target)
         if result.body is None:
-            print(f"error: {target}: {result.outcome.value} ({result.error or result.status})", file=sys.stderr)
-            return 1
+            raise _fetch_failure(target, result)
         html, url, headers = result.body, result.final_url, result.headers
     else:
         path = Path(target)
         if not path.is_file():
-            print(f"error: {target} is neither an http(s) URL nor a file", file=sys.stderr)
-            return 2
+            raise MissingInputError(f"{target} is neither an http(s) URL nor a file")
         html, url, headers = path.read_bytes(), args.url or path.resolve().as_uri(), None
+    # The response's charset header is evidence: the one decoder weighs it with the bytes.
     article = extract_article(html, url, source=source, headers=headers)
     print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
-    return 0
+    return EXIT_OK
 
 
 def _cmd_ingest(args) -> int:
-    from newslake.errors import NewslakeError
     from newslake.pipeline import RunContext, day_interval, run_all
     from newslake.storage import StorageSettings, open_store
 
     source = get_source(args.source, args.config)
-    start, end = day_interval(date.fromisoformat(args.date))
+    source.require_day(args.date)
+    start, end = day_interval(args.date)
     run_id = args.run_id or f"cli__{args.date}__{uuid.uuid4().hex[:8]}"
-    ctx = RunContext(source=source, start=start, end=end, run_id=run_id, store=open_store(StorageSettings.from_env()))
-    try:
-        report = run_all(ctx, replay=args.replay)
-    except NewslakeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    store = open_store(StorageSettings.from_env())
+    ctx = RunContext(source=source, start=start, end=end, run_id=run_id, store=store)
+    # Every stage failure is a NewslakeError: main() prints it on one line with its exit code.
+    report = run_all(ctx, replay=args.replay)
     print(json.dumps(report, indent=2, default=str))
-    return 0
+    return EXIT_OK
+
+
+def _day(value: str) -> date:
+    """argparse type for --date: a real calendar day written YYYY-MM-DD."""
+    try:
+        if not _DAY_RE.match(value):
+            raise ValueError("write it as YYYY-MM-DD")
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day YYYY-MM-DD ({exc})") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and the documented usage exit code."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+VERBOSE_HELP = "log progress and show tracebacks on stderr"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse tree for the newslake command."""
-    parser = argparse.ArgumentParser(prog="newslake", description=__doc__)
+    parser = _Parser(prog="newslake", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", help="sources.yaml to use (default: $NEWSLAKE_SOURCES or the bundled one)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sources", help="list and validate the configured sources")
@@ -100,11 +165,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="run all stages for one source and day (same output as the DAG)")
     p.add_argument("--source", required=True)
-    p.add_argument("--date", required=True, help="UTC day, YYYY-MM-DD")
+    p.add_argument("--date", required=True, type=_day, help="UTC day, YYYY-MM-DD")
     p.add_argument("--replay", action="store_true", help="re-extract from the raw zone, no HTTP")
     p.add_argument("--run-id", help="run id recorded in the records (default: cli__DATE__random)")
     p.set_defaults(func=_cmd_ingest)
+    for p in sub.choices.values():
+        # -v after the command too; SUPPRESS keeps `newslake -v CMD` from being reset to False.
+        p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP, default=argparse.SUPPRESS)
     return parser
+
+
+def _report(exc: BaseException, verbose: bool) -> int:
+    """Print one line for exc (the traceback too with -v) and return its exit code."""
+    if verbose:
+        traceback.print_exception(exc)
+    # S3Store already turned every botocore failure into a NewslakeError naming the endpoint.
+    error = exc if isinstance(exc, NewslakeError) else None
+    if error is None:
+        hint = "" if verbose else "; rerun with -v for the traceback"
+        print(f"internal error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
+        return EXIT_INTERNAL
+    kind = "config error" if isinstance(error, ConfigError) else _KIND.get(error.exit_code, "error")
+    print(f"{kind}: {error}", file=sys.stderr)
+    return error.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,9 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return args.func(args)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:  # the one place every failure becomes a line and an exit code
+        return _report(exc, args.verbose)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from newslake.errors import EXIT_USAGE, TerminalError
+from newslake.errors import EXIT_USAGE, OutOfRangeError, TerminalError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "sources.yaml"
 DEFAULT_USER_AGENT = "newslake/0.1 (+https://github.com/newslake/newslake)"
@@ -24,6 +24,10 @@ class ConfigError(TerminalError, ValueError):
     """A source configuration is invalid; the message names the offending field."""
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, source_id: str | None = None) -> None:
+        super().__init__(message)
+        self.source_id = source_id  # the broken entry's id, or its index ("3") when it has no usable id
 
 
 @dataclass(frozen=True)
@@ -107,10 +111,34 @@ class SourceConfig:
         host = host.lower().rstrip(".")
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
+    def require_day(self, day: date) -> None:
+        """Raise OutOfRangeError unless day lies within start_date .. end_date (the days the source publishes)."""
+        if self.start_date <= day and (self.end_date is None or day <= self.end_date):
+            return
+        last = self.end_date.isoformat() if self.end_date else "today"
+        first_logical = self.start_date + timedelta(days=1)
+        logical = f"from {first_logical}" + (f" to {self.end_date + timedelta(days=1)}" if self.end_date else "")
+        raise OutOfRangeError(
+            f"source {self.id}: day {day} is outside the days it publishes ({self.start_date} .. {last}); "
+            f"pick a day in that range: `newslake ingest --date`, an Airflow backfill of those days, or a manual "
+            f"trigger with a logical date {logical} (a manual run covers the day before its logical date)"
+        )
 
-def _expand_env(value: Any) -> Any:
+
+def _env_value(match: re.Match, where: str) -> str:
+    name, default = match.group(1), match.group(2)
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ConfigError(
+            f"{where}: environment variable {name} is not set and ${{{name}}} has no default "
+            f"(set it, or write ${{{name}:-default}})"
+        )
+    return value
+
+
+def _expand_env(value: Any, where: str) -> Any:
     if isinstance(value, str):
-        expanded = _ENV_RE.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+        expanded = _ENV_RE.sub(lambda m: _env_value(m, where), value)
         if expanded != value and _ENV_RE.fullmatch(value):
             # A value that is only a placeholder takes the YAML type of its expansion ("0.5" -> 0.5).
             import yaml
@@ -121,9 +149,9 @@ def _expand_env(value: Any) -> Any:
                 return expanded
         return expanded
     if isinstance(value, list):
-        return [_expand_env(v) for v in value]
+        return [_expand_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {k: _expand_env(v) for k, v in value.items()}
+        return {k: _expand_env(v, f"{where}.{k}") for k, v in value.items()}
     return value
 
 
@@ -143,14 +171,17 @@ def _str(data: dict, key: str, where: str, default: Any = ..., ) -> Any:
         return default
     value = data[key]
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}.{key}: expected a non-empty string, got {value!r}")
+        # YAML 1.1 reads a bare yes/no/on/off as a boolean: `id: off` is False, not "off".
+        hint = f" (quote it: {key}: \"...\")" if isinstance(value, bool) else ""
+        raise ConfigError(f"{where}.{key}: expected a non-empty string, got {value!r}{hint}")
     return value.strip()
 
 
 def _num(data: dict, key: str, where: str, default: float, *, lo: float, hi: float, kind=float) -> Any:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
-        raise ConfigError(f"{where}.{key}: expected a {kind.__name__}, got {value!r}")
+        article = "an" if kind is int else "a"
+        raise ConfigError(f"{where}.{key}: expected {article} {kind.__name__}, got {value!r}")
     if not lo <= value <= hi:
         raise ConfigError(f"{where}.{key}: {value!r} is outside [{lo}, {hi}]")
     return kind(value)
@@ -159,7 +190,8 @@ def _num(data: dict, key: str, where: str, default: float, *, lo: float, hi: flo
 def _str_list(data: dict, key: str, where: str, default: tuple = ()) -> tuple[str, ...]:
     value = data.get(key, list(default))
     if isinstance(value, str):
-        value = [value]
+        # A bare string is a list typo (`languages: en`); turning it into [en] would hide the mistake.
+        raise ConfigError(f"{where}.{key}: expected a list of strings, got the string {value!r} (write [{value}])")
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}.{key}: expected a list of strings, got {value!r}")
     return tuple(v.strip() for v in value)
@@ -180,6 +212,13 @@ def _date(data: dict, key: str, where: str, default: date | None) -> date | None
         return date.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(f"{where}.{key}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _required_date(data: dict, key: str, where: str, default: date) -> date:
+    value = _date(data, key, where, default)
+    if value is None:  # `start_date: null` (or an empty ${VAR}) would pass as "no first day"
+        raise ConfigError(f"{where}.{key}: expected a date YYYY-MM-DD, got None")
+    return value
 
 
 def _parse_fetch(data: dict, where: str, defaults: dict) -> FetchConfig:
@@ -271,7 +310,7 @@ def parse_source(data: dict, where: str, defaults: dict | None = None) -> Source
         owner=_str(data, "owner", where, defaults.get("owner", "newslake")),
         tags=_str_list(data, "tags", where),
         description=_str(data, "description", where, ""),
-        start_date=_date(data, "start_date", where, date(2026, 11, 1)),
+        start_date=_required_date(data, "start_date", where, date(2026, 11, 1)),
         end_date=_date(data, "end_date", where, None),
     )
     if source.end_date is not None and source.end_date < source.start_date:
@@ -297,23 +336,71 @@ def _parse_selectors(data: dict, where: str) -> Selectors:
     )
 
 
-def parse_sources(document: Any) -> list[SourceConfig]:
-    """Validate a whole sources document ({defaults, sources}) and return every source."""
-    document = _expand_env(document)
+@dataclass(frozen=True)
+class SourcesFile:
+    """One sources.yaml, every entry parsed on its own: the valid sources and one error per broken entry."""
+
+    path: Path | None
+    sources: tuple[SourceConfig, ...]
+    errors: tuple[ConfigError, ...]  # messages start at "sources[<id>]..."; summary() adds the file
+
+    def enabled(self) -> list[SourceConfig]:
+        """The valid sources that are enabled (one DAG each)."""
+        return [s for s in self.sources if s.enabled]
+
+    def summary(self) -> str:
+        """One line naming every broken entry and its field."""
+        n = len(self.errors)
+        where = f" in {self.path}" if self.path else ""
+        details = "; ".join(str(e) for e in self.errors)
+        return f"{n} broken source {'entry' if n == 1 else 'entries'}{where} (not loaded): {details}"
+
+
+def _entry_id(item: Any, index: int) -> str:
+    """The entry's id when it has a usable one, else its position: what errors and the UI call it."""
+    raw = item.get("id") if isinstance(item, dict) else None
+    return raw if isinstance(raw, str) and _ID_RE.match(raw) else str(index)
+
+
+def _parse_entry(item: Any, index: int, defaults: dict, seen: set[str]) -> SourceConfig:
+    entry_id = _entry_id(item, index)
+    try:
+        source = parse_source(_expand_env(item, f"sources[{entry_id}]"), f"sources[{index}]", defaults)
+    except ConfigError as exc:
+        raise ConfigError(str(exc), source_id=entry_id) from None
+    if source.id in seen:
+        raise ConfigError(f"sources[{index}].id: duplicate source id {source.id!r}", source_id=source.id)
+    return source
+
+
+def check_sources(document: Any, path: Path | None = None) -> SourcesFile:
+    """Parse every entry of a sources document on its own; raise only when no entry can be read."""
     _take(document, "sources.yaml", {"defaults", "sources"})
-    defaults = document.get("defaults") or {}
+    defaults = _expand_env(document.get("defaults") or {}, "defaults")
     _take(defaults, "defaults", {"fetch", "owner"})
     items = document.get("sources")
     if not isinstance(items, list) or not items:
         raise ConfigError("sources: expected a non-empty list of sources")
-    sources, seen = [], set()
+    sources: list[SourceConfig] = []
+    errors: list[ConfigError] = []
+    seen: set[str] = set()
     for i, item in enumerate(items):
-        source = parse_source(item, f"sources[{i}]", defaults)
-        if source.id in seen:
-            raise ConfigError(f"sources[{i}].id: duplicate source id {source.id!r}")
+        try:
+            source = _parse_entry(item, i, defaults, seen)
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
         seen.add(source.id)
         sources.append(source)
-    return sources
+    return SourcesFile(path=path, sources=tuple(sources), errors=tuple(errors))
+
+
+def parse_sources(document: Any) -> list[SourceConfig]:
+    """Validate a whole sources document ({defaults, sources}); ConfigError on the first broken entry."""
+    checked = check_sources(document)
+    if checked.errors:
+        raise checked.errors[0]
+    return list(checked.sources)
 
 
 def config_path() -> Path:
@@ -321,8 +408,15 @@ def config_path() -> Path:
     return Path(os.environ.get("NEWSLAKE_SOURCES", DEFAULT_CONFIG_PATH))
 
 
-def load_sources(path: str | Path | None = None, *, enabled_only: bool = False) -> list[SourceConfig]:
-    """Load and validate sources.yaml; ConfigError names the file and the bad field."""
+def _yaml_problem(exc: Exception) -> str:
+    """PyYAML's several-line report as one line: what is wrong and where (1-based line:column)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
+def read_sources(path: str | Path | None = None) -> SourcesFile:
+    """Read sources.yaml entry by entry; ConfigError (naming the file) only when the file itself is unusable."""
     import yaml
 
     path = Path(path) if path else config_path()
@@ -330,20 +424,34 @@ def load_sources(path: str | Path | None = None, *, enabled_only: bool = False) 
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     try:
-        sources = parse_sources(document)
+        checked = check_sources(document, path)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return [s for s in sources if s.enabled] if enabled_only else sources
+    return checked
+
+
+def load_sources(path: str | Path | None = None, *, enabled_only: bool = False) -> list[SourceConfig]:
+    """Load and validate sources.yaml, all or nothing; ConfigError names the file and every bad field."""
+    checked = read_sources(path)
+    if checked.errors:
+        raise ConfigError(checked.summary())
+    return checked.enabled() if enabled_only else list(checked.sources)
 
 
 def get_source(source_id: str, path: str | Path | None = None) -> SourceConfig:
-    """Return one configured source by id, or raise ConfigError listing the known ids."""
-    sources = load_sources(path)
-    for source in sources:
+    """One configured source by id; other sources' mistakes do not matter, its own or an unknown id raise."""
+    checked = read_sources(path)
+    for source in checked.sources:
         if source.id == source_id:
             return source
-    known = ", ".join(s.id for s in sources)
-    raise ConfigError(f"unknown source {source_id!r} (configured: {known})")
+    for error in checked.errors:
+        if error.source_id == source_id:
+            raise ConfigError(f"{checked.path}: {error}", source_id=source_id)
+    known = ", ".join(s.id for s in checked.sources)
+    broken = f"; broken entries: {', '.join(str(e.source_id) for e in checked.errors)}" if checked.errors else ""
+    raise ConfigError(f"unknown source {source_id!r} (configured: {known}{broken})")

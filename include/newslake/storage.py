@@ -320,13 +320,20 @@ class S3Store:
                 raise ObjectNotFound(key) from None
             if code in _PRECONDITION or status == 412:
                 raise PreconditionFailed(f"{verb} {key}: {code}") from None
+            endpoint = self._endpoint()
             where = f"{verb} s3://{self.bucket}/{self._key(key) if key != '/' else self.prefix}"
             if code in _MISCONFIGURED:
-                raise StorageError(f"{where}: {code}: {error.get('Message') or 'refused'}") from None
-            raise StorageUnavailableError(f"{where}: {code} (HTTP {status})") from exc
+                message = f"{code} {error.get('Message') or ''}".strip()
+                raise StorageError(f"storage at {endpoint} refused the request: {message} ({where})") from exc
+            raise StorageUnavailableError(f"storage at {endpoint} failed: {code} (HTTP {status}) ({where})") from exc
         except BotoCoreError as exc:
             # Connection refused, timeouts, closed connections: the store is not reachable right now.
-            raise StorageUnavailableError(f"{verb} {key}: object store unreachable: {exc}") from exc
+            raise StorageUnavailableError(f"storage unreachable at {self._endpoint()}: {exc} ({verb} {key})") from exc
+
+    def _endpoint(self) -> str:
+        url = str(getattr(self.client.meta, "endpoint_url", "") or "the default AWS endpoint")
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}

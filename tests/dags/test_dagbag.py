@@ -37,14 +37,20 @@ def test_one_dag_per_enabled_source(dagbag):
 
 
 def test_dag_policy(dagbag):
-    from airflow.sdk import CronDataIntervalTimetable
+    from newslake.timetables import SourceDayTimetable
 
+    sources = {f"news_{s.id}": s for s in load_sources(enabled_only=True)}
     for dag_id, dag in dagbag.dags.items():
         if dag_id == CONSUMER:
             continue
         assert dag.doc_md and len(dag.doc_md) > 200, dag_id
         assert "newslake" in dag.tags, dag_id
-        assert isinstance(dag.timetable, CronDataIntervalTimetable), dag_id
+        assert isinstance(dag.timetable, SourceDayTimetable), dag_id
+        # The source's days live in the timetable: DAG/task start or end dates give task-less green runs.
+        source = sources[dag_id]
+        assert (dag.timetable.first_day, dag.timetable.last_day) == (source.start_date, source.end_date), dag_id
+        assert dag.start_date is None and dag.end_date is None, dag_id
+        assert all(t.start_date is None and t.end_date is None for t in dag.tasks), dag_id
         assert dag.max_active_runs == 1, dag_id
         assert [t.task_id for t in dag.topological_sort()] == ["discover", "fetch", "extract", "validate", "publish"]
         assert "replay_raw" in dag.params
