@@ -253,8 +253,8 @@ def _private_json(path: Path, make) -> dict:
     """A small JSON file of generated secrets, created once with mode 0600."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(make()) + "\n")
-        path.chmod(0o600)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(json.dumps(make()) + "\n")
     return json.loads(path.read_text())
 
 
@@ -323,7 +323,8 @@ def _spawn(cfg: StackConfig, name: str, argv: list[str], env: dict[str, str]) ->
 
 def _check_port(cfg: StackConfig, name: str, port: int, what: str) -> None:
     if running_pid(cfg, name) is None and port_in_use(port):
-        raise StackError(f"port {port} ({what}) is already in use by another program")
+        raise StackError(f"port {port} ({what}) is already in use by another program "
+                         "(a stack started by an older newslake? `make down` stops it)")
 
 
 def start_seaweed(cfg: StackConfig) -> None:

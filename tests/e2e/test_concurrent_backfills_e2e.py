@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -73,8 +73,11 @@ def _at_once(calls: dict) -> dict:
 def _round_calls(api: AirflowApi, plan: dict) -> dict:
     """One round: a backfill of each DAG and a manual run of news_demo."""
     calls = {dag_id: partial(api.post, "/api/v2/backfills", _body(dag_id, plan[dag_id])) for dag_id in DAGS}
-    calls["manual"] = partial(api.post, "/api/v2/dags/news_demo/dagRuns",
-                              {"logical_date": f"{plan['manual']}T00:00:00Z"})
+    day = plan["manual"]
+    # With only a logical date Airflow infers the interval that ends there, [D-1, D): give [D, D+1).
+    calls["manual"] = partial(api.post, "/api/v2/dags/news_demo/dagRuns", {
+        "logical_date": f"{day}T00:00:00Z", "data_interval_start": f"{day}T00:00:00Z",
+        "data_interval_end": f"{day + timedelta(days=1)}T00:00:00Z"})
     return calls
 
 
