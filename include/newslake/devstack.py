@@ -29,7 +29,6 @@ from newslake.seaweed import port_in_use
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
-# Stopped in this order: the scheduler first so no new task starts while the rest goes down.
 AIRFLOW_COMPONENTS = ("airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-api-server",
                       "airflow-log-server")
 
@@ -444,40 +443,48 @@ def up(cfg: StackConfig | None = None) -> StackConfig:
     return cfg
 
 
-def _stop_pid(pid: int, timeout: float, first: int = signal.SIGTERM) -> None:
-    """Send first to the process group, wait up to timeout, then SIGKILL the group; wait for the exit."""
-    for sig in (first, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _wait_exit(pid: int, timeout: float) -> None:
+    """Wait up to timeout for pid to exit, then SIGKILL its process group and wait for that."""
+    for last_resort in (False, True):
+        if last_resort:
+            _signal_group(pid, signal.SIGKILL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not _alive(pid):
                 return
-            time.sleep(0.2)
+            time.sleep(0.1)
 
 
-def _stop(cfg: StackConfig, name: str, timeout: float, first: int = signal.SIGTERM) -> bool:
-    """Stop one component by its pid file; True if it was running."""
-    pid = running_pid(cfg, name)
-    if pid is not None:
-        _stop_pid(pid, timeout, first)
-    _pidfile(cfg, name).unlink(missing_ok=True)
-    return pid is not None
+def _stop(cfg: StackConfig, names: tuple[str, ...], timeout: float, first: int = signal.SIGTERM) -> list[str]:
+    """Stop the named components together (signal all, then wait for each); the names that were running."""
+    pids = {name: running_pid(cfg, name) for name in names}
+    for pid in filter(None, pids.values()):
+        _signal_group(pid, first)
+    for name, pid in pids.items():
+        if pid is not None:
+            _wait_exit(pid, timeout)
+        _pidfile(cfg, name).unlink(missing_ok=True)
+    return [name for name, pid in pids.items() if pid is not None]
 
 
 def stop_postgres(cfg: StackConfig) -> bool:
     """Stop the metadata PostgreSQL and wait for it to exit; True if it was running."""
     # SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
-    return _stop(cfg, "postgres", timeout=30, first=signal.SIGINT)
+    return bool(_stop(cfg, ("postgres",), timeout=30, first=signal.SIGINT))
 
 
 def down(cfg: StackConfig | None = None) -> list[str]:
     """Stop everything this stack started, wait for each process to exit; the names that were running."""
     cfg = cfg or StackConfig()
     # "airflow" is the pid file of `airflow standalone` in stacks started before the components split.
-    stopped = [n for n in ("airflow", *AIRFLOW_COMPONENTS, "demo-site") if _stop(cfg, n, timeout=30)]
+    stopped = _stop(cfg, ("airflow", *AIRFLOW_COMPONENTS, "demo-site"), timeout=30)
     if stop_postgres(cfg):
         stopped.append("postgres")
     if (cfg.run_dir / "seaweed").exists():
