@@ -363,12 +363,12 @@ def start_postgres(cfg: StackConfig, timeout: float = 60) -> None:
             with open(log, "ab") as out:
                 done = subprocess.run(metadb.initdb_argv(cfg.pg_data), stdout=out, stderr=subprocess.STDOUT)
             if done.returncode != 0:
-                raise StackError(f"initdb failed; see {log}")
+                raise StackError(f"initdb failed; see {log} (NEWSLAKE_METADB=sqlite runs Airflow on SQLite instead)")
         pid = _spawn(cfg, "postgres", metadb.server_argv(cfg.pg_data, cfg.pg_port), {})
         metadb.wait_ready(cfg.pg_port, timeout, lambda: _alive(pid))
         metadb.ensure_database(cfg.pg_port)
     except metadb.MetadbError as exc:
-        raise StackError(f"{exc}; see {log}") from None
+        raise StackError(f"{exc}; see {log} (NEWSLAKE_METADB=sqlite runs Airflow on SQLite instead)") from None
 
 
 def airflow_commands(cfg: StackConfig) -> dict[str, list[str]]:
