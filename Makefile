@@ -6,12 +6,14 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo up down test test-fast lint bench lock clean
+.PHONY: help venv demo up down shell test test-fast lint bench lock clean
 
 help:
-	@echo "make demo   - install, start SeaweedFS + demo site + Airflow, backfill the demo source, print the lake"
+	@echo "make demo   - install, start PostgreSQL + SeaweedFS + demo site + Airflow, backfill the demo source, print the lake"
 	@echo "make test   - lint, then run the whole test suite (starts and stops what it needs)"
-	@echo "make down   - stop everything 'make demo' started"
+	@echo "make up     - start the embedded stack only (NEWSLAKE_METADB=sqlite: Airflow on SQLite instead of PostgreSQL)"
+	@echo "make shell  - a shell with newslake/airflow on PATH and the stack's settings"
+	@echo "make down   - stop everything 'make demo' started (data stays in .run/)"
 	@echo "make lint   - ruff, then mypy over include/newslake"
 	@echo "make bench  - extraction / fetching / lake benchmarks"
 
@@ -24,11 +26,17 @@ $(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproj
 
 venv: $(STAMP)
 
-demo: $(STAMP)
-	$(PY) scripts/demo.py
+# The install line comes first so a first run on a fresh clone says what the wait is for.
+demo:
+	@export NEWSLAKE_DEMO_T0=$$(date +%s); \
+	echo "[1/4] Python packages in .venv (a first install takes about 1 min, longer on a cold download cache)"; \
+	$(MAKE) -s venv && $(PY) scripts/demo.py
 
 up: $(STAMP)
-	$(PY) -m newslake.devstack up
+	@$(PY) -m newslake.devstack up
+
+shell: $(STAMP)
+	@$(PY) -m newslake.devstack shell
 
 down:
 	@test -x $(PY) && $(PY) -m newslake.devstack down || echo "nothing to stop (no venv)"

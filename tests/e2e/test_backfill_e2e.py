@@ -1,5 +1,5 @@
 """A backfill created through Airflow's REST API (what the UI's backfill dialog calls) runs on the real
-scheduler (airflow standalone: SQLite + LocalExecutor) and writes the partition a CLI run writes; a
+scheduler (the embedded stack: PostgreSQL + LocalExecutor) and writes the partition a CLI run writes; a
 second backfill with the replay param makes no HTTP request and rewrites the same bytes."""
 
 from __future__ import annotations

@@ -3,15 +3,13 @@ server is back, and the raw index holds each URL once."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import time
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from e2e_support import BIN, migrate, process_env, stack_config
+from e2e_support import BIN, metadb_rows, migrate, process_env, stack_config
 from fixtures_s3 import _pick_ports, make_test_server
 from newslake.lake import read_partition
 from newslake.rawzone import read_raw_index
@@ -34,7 +32,6 @@ def test_fetch_task_survives_an_s3_outage(demo_site, tmp_path):
         # Slow the crawl down so the outage lands in the middle of the fetch task; retry soon after.
         env = process_env(cfg, NEWSLAKE_DEMO_DELAY="0.6", NEWSLAKE_RETRY_DELAY_SECONDS="5")
         migrate(env)
-        home = Path(env["AIRFLOW_HOME"])
         prefix = cfg.prefix
         baseline = article_hits(demo_site)
         run = subprocess.Popen([str(BIN / "airflow"), "dags", "test", "news_demo", (DAY + timedelta(days=1)).isoformat()], env=env,
@@ -56,9 +53,8 @@ def test_fetch_task_survives_an_s3_outage(demo_site, tmp_path):
                 run.kill()
         assert run.returncode == 0, output[-3000:]
 
-        db = sqlite3.connect(home / "airflow.db")
-        tries = dict(db.execute("select task_id, try_number from task_instance where dag_id='news_demo'"))
-        states = dict(db.execute("select task_id, state from task_instance where dag_id='news_demo'"))
+        tries = dict(metadb_rows(cfg, "select task_id, try_number from task_instance where dag_id='news_demo'"))
+        states = dict(metadb_rows(cfg, "select task_id, state from task_instance where dag_id='news_demo'"))
         assert tries["fetch"] >= 2, tries  # it failed at least once
         assert set(states.values()) == {"success"}, states
 
