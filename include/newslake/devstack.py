@@ -188,7 +188,8 @@ def run_backfill(
         )
     api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": False})
     started = time.monotonic()
-    deadline, reported = started + timeout, set()
+    deadline = started + timeout
+    reported: set[str] = set()
     while True:
         runs = api.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100&order_by=logical_date")["dag_runs"]
         states = {r["logical_date"][:10]: r["state"] for r in runs if r["logical_date"][:10] in wanted}
@@ -465,8 +466,8 @@ def _wait_exit(pid: int, timeout: float) -> None:
 def _stop(cfg: StackConfig, names: tuple[str, ...], timeout: float, first: int = signal.SIGTERM) -> list[str]:
     """Stop the named components together (signal all, then wait for each); the names that were running."""
     pids = {name: running_pid(cfg, name) for name in names}
-    for pid in filter(None, pids.values()):
-        _signal_group(pid, first)
+    for alive in filter(None, pids.values()):
+        _signal_group(alive, first)
     for name, pid in pids.items():
         if pid is not None:
             _wait_exit(pid, timeout)
