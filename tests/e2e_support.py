@@ -8,16 +8,27 @@ process_env() or start_airflow() and stopped by down() or at the latest when pyt
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from newslake import metadb
-from newslake.devstack import StackConfig, stack_env, start_postgres, stop_postgres
+from newslake.devstack import (
+    AirflowApi,
+    StackConfig,
+    airflow_password,
+    down,
+    stack_env,
+    start_airflow,
+    start_postgres,
+    stop_postgres,
+)
 from newslake.seaweed import port_in_use
 
 BIN = Path(sys.executable).parent
@@ -126,3 +137,17 @@ def listening_sockets(pids: set[int]) -> set[tuple[str, int, int]]:
                 address, port = cols[1].rsplit(":", 1)
                 found.add((_decode_address(address), int(port, 16), owner[cols[9]]))
     return found
+
+
+@contextlib.contextmanager
+def running_airflow(cfg: StackConfig, *dag_ids: str) -> Iterator[AirflowApi]:
+    """Airflow on the test stack, logged in, with dag_ids parsed; every process stopped on the way out."""
+    cfg.run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        start_airflow(cfg)
+        api = AirflowApi(cfg.airflow_url, "admin", airflow_password(cfg))
+        for dag_id in dag_ids:
+            api.wait_for_dag(dag_id)
+        yield api
+    finally:
+        down(cfg)

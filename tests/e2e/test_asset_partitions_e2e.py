@@ -10,9 +10,9 @@ import uuid
 from datetime import date
 
 import pytest
-from e2e_support import stack_config
+from e2e_support import running_airflow, stack_config
 from newslake.assets import EXTRA_FIELDS, asset_name
-from newslake.devstack import AirflowApi, StackError, airflow_password, down, run_backfill, start_airflow
+from newslake.devstack import AirflowApi, StackError, run_backfill
 from newslake.lake import SCHEMA_VERSION, read_manifest
 from newslake.storage import open_store
 
@@ -42,20 +42,13 @@ def xcom(api: AirflowApi, dag_id: str, run_id: str, task_id: str):
 
 def test_each_partition_event_runs_the_consumer_once_on_that_partition(s3_server, demo_site, tmp_path):
     cfg = stack_config(s3_server, demo_site, tmp_path / "stack", f"assets-{uuid.uuid4().hex[:8]}")
-    cfg.run_dir.mkdir()
-    try:
-        start_airflow(cfg)
-        api = AirflowApi(cfg.airflow_url, "admin", airflow_password(cfg))
-        api.wait_for_dag("news_demo")
-        api.wait_for_dag(CONSUMER)
+    with running_airflow(cfg, "news_demo", CONSUMER) as api:
         # Before anything publishes: an event queues no run for a consumer that is paused at that moment.
         api.patch(f"/api/v2/dags/{CONSUMER}", {"is_paused": False})
         assert run_backfill(api, "news_demo", DAYS, timeout=900) == {d.isoformat(): "success" for d in DAYS}
         consumer_runs = finished_runs(api, CONSUMER, len(DAYS), timeout=300)
         events = api.get("/api/v2/assets/events?source_dag_id=news_demo&limit=100")["asset_events"]
         read = {r["partition_key"]: xcom(api, CONSUMER, r["dag_run_id"], "read_partition") for r in consumer_runs}
-    finally:
-        down(cfg)
 
     store = open_store(s3_server.settings(prefix=cfg.prefix))
     manifests = {d.isoformat(): read_manifest(store, "articles", "demo", d) for d in DAYS}

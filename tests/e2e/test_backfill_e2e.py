@@ -10,13 +10,9 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from e2e_support import BIN, process_env, stack_config
+from e2e_support import BIN, process_env, running_airflow, stack_config
 from newslake.devstack import (
-    AirflowApi,
-    airflow_password,
-    down,
     run_backfill,
-    start_airflow,
 )
 from newslake.lake import read_manifest, read_partition
 from newslake.storage import open_store
@@ -29,11 +25,7 @@ DAY = date(2026, 11, 19)
 
 def test_backfill_through_the_scheduler(s3_server, demo_site, tmp_path):
     cfg = stack_config(s3_server, demo_site, tmp_path / "stack", f"backfill-{uuid.uuid4().hex[:8]}")
-    cfg.run_dir.mkdir()
-    try:
-        start_airflow(cfg)
-        api = AirflowApi(cfg.airflow_url, "admin", airflow_password(cfg))
-        api.wait_for_dag("news_demo")
+    with running_airflow(cfg, "news_demo") as api:
         assert run_backfill(api, "news_demo", [DAY], timeout=600) == {DAY.isoformat(): "success"}
         store = open_store(s3_server.settings(prefix=cfg.prefix))
         part = f"articles/source=demo/dt={DAY}/part-0.parquet"
@@ -46,8 +38,6 @@ def test_backfill_through_the_scheduler(s3_server, demo_site, tmp_path):
         assert sum(demo_site.stats()["hits"].values()) - hits == 1  # our own /_stats.json probe
         assert read_manifest(store, "articles", "demo", DAY)["counts"]["fetch"]["replayed"] is True
         assert store.get(part) == first
-    finally:
-        down(cfg)
 
     table = read_partition(store, "articles", "demo", DAY)
     expected = {article_id(a["canonical_url"]) for a in demo_site.answer_key["articles"] if a["day"] == DAY.isoformat()}

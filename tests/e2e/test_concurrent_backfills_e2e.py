@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from e2e_support import listening_sockets, stack_config, stack_pids
-from newslake.devstack import AirflowApi, StackError, airflow_password, down, start_airflow
+from e2e_support import listening_sockets, running_airflow, stack_config, stack_pids
+from newslake.devstack import AirflowApi, StackError
 from newslake.lake import read_manifest
 from newslake.storage import open_store
 
@@ -95,11 +95,8 @@ def _runs(api: AirflowApi, dag_id: str) -> list[dict]:
 def test_backfills_while_the_scheduler_is_busy(s3_server, demo_site, tmp_path, two_sources):
     cfg = stack_config(s3_server, demo_site, tmp_path / "stack", f"concurrent-{uuid.uuid4().hex[:8]}")
     assert cfg.metadb == "postgres" and cfg.pg_port != 5432
-    try:
-        start_airflow(cfg)
-        api = AirflowApi(cfg.airflow_url, "admin", airflow_password(cfg))
+    with running_airflow(cfg, *DAGS) as api:
         for dag_id in DAGS:
-            api.wait_for_dag(dag_id)
             api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": False})
 
         sockets = listening_sockets(stack_pids(cfg, s3_server.process.pid, demo_site.process.pid))
@@ -123,8 +120,6 @@ def test_backfills_while_the_scheduler_is_busy(s3_server, demo_site, tmp_path, t
               "every run finished")
         states = {(d, r["logical_date"][:10], r["run_type"]): r["state"] for d in DAGS for r in _runs(api, d)}
         pids = stack_pids(cfg)
-    finally:
-        down(cfg)
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()], "down() returned before every process exited"
     logs = "".join(p.read_text(errors="replace") for p in cfg.run_dir.glob("*.log"))
     assert "InsecureKeyLengthWarning" not in logs  # the stack's JWT / log-server keys are long enough

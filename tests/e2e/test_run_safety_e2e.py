@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import yaml
-from e2e_support import stack_config
+from e2e_support import running_airflow, stack_config
 from integration.tiny_site import Route, serve_tiny_site
 from newslake.config import DEFAULT_CONFIG_PATH
-from newslake.devstack import AirflowApi, airflow_password, down, start_airflow
+from newslake.devstack import AirflowApi
 from newslake.lake import read_manifest
 from newslake.storage import open_store
 
@@ -49,21 +49,13 @@ def stack(s3_server, demo_site, blocking_site, tmp_path_factory):
     sources = home / "sources.yaml"
     sources.write_text(yaml.safe_dump(document))
     cfg = stack_config(s3_server, demo_site, home / "stack", f"safety-{uuid.uuid4().hex[:8]}")
-    cfg.run_dir.mkdir()
-    mp = pytest.MonkeyPatch()
-    # Quick rechecks of a busy source, and retries that would show at once if a terminal failure got one.
-    for key, value in {"NEWSLAKE_SOURCES": str(sources), "NEWSLAKE_BUSY_RECHECK_SECONDS": "2",
-                       "NEWSLAKE_RETRY_DELAY_SECONDS": "1"}.items():
-        mp.setenv(key, value)
-    try:
-        start_airflow(cfg)
-        api = AirflowApi(cfg.airflow_url, "admin", airflow_password(cfg))
-        api.wait_for_dag("news_demo")
-        api.wait_for_dag("news_blocked")
-        yield {"api": api, "store": open_store(s3_server.settings(prefix=cfg.prefix))}
-    finally:
-        down(cfg)
-        mp.undo()
+    with pytest.MonkeyPatch.context() as mp:
+        # Quick rechecks of a busy source, and retries that would show at once if a terminal failure got one.
+        for key, value in {"NEWSLAKE_SOURCES": str(sources), "NEWSLAKE_BUSY_RECHECK_SECONDS": "2",
+                           "NEWSLAKE_RETRY_DELAY_SECONDS": "1"}.items():
+            mp.setenv(key, value)
+        with running_airflow(cfg, "news_demo", "news_blocked") as api:
+            yield {"api": api, "store": open_store(s3_server.settings(prefix=cfg.prefix))}
 
 
 def _wait_for_runs(api: AirflowApi, dag_id: str, count: int, timeout: float = 900) -> list[dict]:
