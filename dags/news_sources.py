@@ -47,7 +47,8 @@ def build_dag(source: SourceConfig) -> DAG:
         # green run). The timetable bounds scheduling and backfills; the tasks refuse a day out of range.
         schedule=SourceDayTimetable(first_day=source.start_date, last_day=source.end_date),
         catchup=False,
-        # One run at a time per source: concurrent days would multiply the load on one news site.
+        # Scheduled and manual runs one at a time; backfills ignore this limit, so the discover and
+        # fetch tasks also hold the source's lease (newslake.lease) while they talk to the site.
         max_active_runs=1,
         tags=["newslake", "news", f"source:{sid}", *source.tags],
         params={
