@@ -30,6 +30,8 @@ def test_backfill_through_the_scheduler(s3_server, demo_site, tmp_path):
         store = open_store(s3_server.settings(prefix=cfg.prefix))
         part = f"articles/source=demo/dt={DAY}/part-0.parquet"
         first = store.get(part)
+        # A successful run leaves no hand-over objects and gives the source's lease back.
+        assert store.list("_work/") == [] and store.list("_locks/") == []
 
         # The same day again with the replay param: no request reaches the site, the bytes are the same.
         hits = sum(demo_site.stats()["hits"].values())
