@@ -42,6 +42,15 @@ PRUNE_SLACK = timedelta(days=1)
 class DiscoveryError(RuntimeError):
     """Discovery could not read any configured entry point (every feed, sitemap and archive failed)."""
 
+    def __init__(self, message: str, entry_points: dict[str, str]) -> None:
+        super().__init__(message)
+        self.entry_points = entry_points  # entry point URL -> fetch outcome
+
+    @property
+    def transient(self) -> bool:
+        """True when every entry point failed only with timeouts or refused connections (worth a retry)."""
+        return all(outcome == "transient_failed" for outcome in self.entry_points.values())
+
 
 @dataclass
 class Candidate:
@@ -415,7 +424,8 @@ def discover(
     if entry_points and all(o not in ("fetched", "not_modified") for o in entry_points.values()):
         raise DiscoveryError(
             f"source {source.id}: every discovery entry point failed: "
-            + ", ".join(f"{u} -> {o}" for u, o in sorted(entry_points.items()))
+            + ", ".join(f"{u} -> {o}" for u, o in sorted(entry_points.items())),
+            dict(entry_points),
         )
     candidates = sorted(collector.by_url.values(), key=lambda c: c.url)
     return DiscoveryResult(candidates=candidates, counts=collector.counts, entry_points=entry_points)

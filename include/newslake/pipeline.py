@@ -161,8 +161,7 @@ def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | 
         result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
     except DiscoveryError as exc:
         # Timeouts and refused connections may pass; refusals (403, robots, 404 feeds) will not.
-        transient = "transient_failed" in str(exc) and not any(o in str(exc) for o in ("blocked", "gone", "robots"))
-        raise (SourceUnreachableError if transient else SourceBlockedError)(str(exc)) from exc
+        raise (SourceUnreachableError if exc.transient else SourceBlockedError)(str(exc)) from exc
     summary = result.summary()
     log.info("discovered %d candidates for %s %s: %s", len(result.candidates), ctx.source.id, ctx.day, summary)
     key = _put_json(

@@ -11,6 +11,7 @@ from newslake.errors import (
     MissingInputError,
     QuarantineThresholdError,
     SourceBlockedError,
+    SourceUnreachableError,
     TerminalError,
     TooFewArticlesError,
 )
@@ -233,3 +234,20 @@ def test_publish_result_describes_the_partition_for_the_asset_event(local_store)
                      "run_id": "run-1", "schema_version": SCHEMA_VERSION,
                      "key": "articles/source=wire/dt=2026-11-18/part-0.parquet"}
     assert extra["quarantined"] == 1
+
+
+class DownFetcher(ScriptedFetcher):
+    """A source whose every request times out."""
+
+    def fetch(self, url, *, kind="html", validators=None):
+        return self._result(url, None, Outcome.TRANSIENT_FAILED, None)
+
+
+@pytest.mark.parametrize(("fetcher", "kind"), [
+    (ScriptedFetcher({}, blocked={BASE + "rss.xml"}), SourceBlockedError),  # 403 on the feed: terminal
+    (DownFetcher({}), SourceUnreachableError),  # timeouts only: worth a retry
+])
+def test_discovery_failures_are_terminal_only_when_the_source_refuses(local_store, fetcher, kind):
+    with pytest.raises(kind, match="every discovery entry point failed"):
+        discover_stage(make_ctx(local_store), fetcher)
+    assert issubclass(kind, TerminalError) == (kind is SourceBlockedError)
