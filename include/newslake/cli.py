@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 import traceback
@@ -200,5 +201,17 @@ def main(argv: list[str] | None = None) -> int:
         return _report(exc, args.verbose)
 
 
+def run() -> None:
+    """Console-script entry point: main(), then exit with its code without native libraries' teardown."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # After a stage fails with GX, SciPy and pyarrow loaded, a native library's static destructors can
+    # abort the interpreter's teardown ("terminate called without an active exception", SIGABRT), so
+    # a documented exit code such as 5 became 134. Nothing of ours runs at teardown: skip it.
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
