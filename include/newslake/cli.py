@@ -32,6 +32,7 @@ from newslake.errors import (
     SourceBlockedError,
     SourceUnreachableError,
 )
+from newslake.wording import plural
 
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND = {
@@ -41,10 +42,6 @@ _KIND = {
     EXIT_VALIDATION: "validation failed",
     EXIT_CONFLICT: "conflict",
 }
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _cmd_sources(args) -> int:
@@ -59,9 +56,9 @@ def _cmd_sources(args) -> int:
     for error in checked.errors:
         print(f"config error: {checked.path}: {error}", file=sys.stderr)
     n = len(checked.errors)
-    broken = f", {n} broken {'entry' if n == 1 else 'entries'}" if n else ""
+    broken = f", {plural(n, 'broken entry', 'broken entries')}" if n else ""
     # With --json, stdout stays pure JSON.
-    print(f"{_plural(len(sources), 'source')} valid{broken} in {checked.path}", file=sys.stderr if args.json else sys.stdout)
+    print(f"{plural(len(sources), 'source')} valid{broken} in {checked.path}", file=sys.stderr if args.json else sys.stdout)
     return EXIT_USAGE if checked.errors else EXIT_OK
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from newslake.errors import EXIT_USAGE, OutOfRangeError, TerminalError
+from newslake.wording import plural
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "sources.yaml"
 DEFAULT_USER_AGENT = "newslake/0.1 (+https://github.com/newslake/newslake)"
@@ -353,7 +354,7 @@ class SourcesFile:
         n = len(self.errors)
         where = f" in {self.path}" if self.path else ""
         details = "; ".join(str(e) for e in self.errors)
-        return f"{n} broken source {'entry' if n == 1 else 'entries'}{where} (not loaded): {details}"
+        return f"{plural(n, 'broken source entry', 'broken source entries')}{where} (not loaded): {details}"
 
 
 def _entry_id(item: Any, index: int) -> str:

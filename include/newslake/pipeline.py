@@ -27,6 +27,7 @@ from newslake.errors import (
     TooFewArticlesError,
 )
 from newslake.storage import ObjectNotFound, ObjectStore
+from newslake.wording import plural
 
 if TYPE_CHECKING:
     from newslake.fetching import PageFetcher
@@ -219,7 +220,7 @@ def _check_fetch_health(ctx: RunContext, counts: dict) -> None:
     if ctx.source.min_articles_per_day and counts.get("fetched", 0) == 0 and counts.get("not_modified", 0) == 0:
         raise SourceBlockedError(
             f"source {ctx.source.id} {ctx.day}: 0 pages fetched ({total} candidates) but the source normally "
-            f"yields at least {_articles(ctx.source.min_articles_per_day)} a day"
+            f"yields at least {plural(ctx.source.min_articles_per_day, 'article')} a day"
         )
 
 
@@ -376,10 +377,6 @@ def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     return handed.then("validate", counts, started, validated=validated_key, quality=quality_key)
 
 
-def _articles(n: int) -> str:
-    return f"{n} article" if n == 1 else f"{n} articles"
-
-
 def check_article_count(ctx: RunContext, handed: StageResult, rows: int) -> None:
     """The zero-article alarm: fewer rows than min_articles_per_day fails the run, naming every count."""
     wanted = ctx.source.min_articles_per_day
@@ -394,7 +391,7 @@ def check_article_count(ctx: RunContext, handed: StageResult, rows: int) -> None
     }
     detail = ", ".join(f"{name} {'?' if value is None else value}" for name, value in figures.items())
     raise TooFewArticlesError(
-        f"source {ctx.source.id} {ctx.day}: {_articles(rows)} to publish but the source "
+        f"source {ctx.source.id} {ctx.day}: {plural(rows, 'article')} to publish but the source "
         f"normally yields at least {wanted} a day ({detail}); nothing was published for this day"
     )
 
