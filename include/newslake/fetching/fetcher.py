@@ -21,8 +21,9 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import LocationParseError, ProtocolError, SSLError
 
 from newslake.config import SourceConfig
-from newslake.fetching.addresses import PrivateAddressError, check_host_resolves_public, guarded_pool_classes
+from newslake.fetching.addresses import PrivateAddressError, check_host_resolves_public
 from newslake.fetching.compression import BodyTooLarge, CappedDecoder, UnsupportedEncoding, accept_encoding
+from newslake.fetching.connections import pacing, pool_classes
 from newslake.fetching.content import html_problem, is_gzip, media_type, xml_problem
 from newslake.fetching.politeness import HostPacer
 from newslake.fetching.result import FetchResult, FetchStats, Outcome
@@ -102,9 +103,9 @@ class Fetcher:
             ca_certs=_ca_bundle(),
         )
         self._direct = urllib3.PoolManager(num_pools=16, **self._pool_kw)
-        if not source.allow_private_network:
-            # Checked on the connected socket's peer address, so DNS tricks cannot reach internal hosts.
-            self._direct.pool_classes_by_scheme = guarded_pool_classes(exempt_addresses)
+        # The guard is checked on the connected socket's peer address, so DNS tricks cannot reach internal hosts.
+        self._direct.pool_classes_by_scheme = pool_classes(guard=not source.allow_private_network,
+                                                           exempt=exempt_addresses)
         self._proxies: dict[str, urllib3.ProxyManager] = {}
         self._exempt = frozenset(exempt_addresses)
         self._resolved: dict[str, str] = {}  # host:port -> "" (public) or why it is private; per run
@@ -327,6 +328,8 @@ class Fetcher:
             manager = self._proxies.get(proxy)
             if manager is None:
                 manager = self._proxies[proxy] = urllib3.ProxyManager(proxy, num_pools=16, **self._pool_kw)
+                # Paced, not guarded: the proxy itself is usually on a private network.
+                manager.pool_classes_by_scheme = pool_classes(guard=False)
             return manager
 
     def _request(self, url: str, parts, kind: str, extra_headers: dict[str, str], delay: float) -> _Response:
@@ -343,7 +346,7 @@ class Fetcher:
         cap = self.config.max_bytes
         try:
             manager = self._manager(parts)
-            with self._pacer.slot(parts.hostname.lower(), delay):
+            with self._pacer.slot(parts.hostname.lower(), delay) as gate, pacing(gate):
                 raw = self._open(manager, url, headers)
                 complete = False
                 try:
