@@ -152,8 +152,9 @@ class Fetcher:
         *,
         kind: str = "html",
         progress: Callable[[int, int, FetchStats], None] | None = None,
+        validators: Mapping[str, Mapping[str, str | None]] | None = None,
     ) -> Iterator[FetchResult]:
-        """Fetch many URLs on a thread pool of fetch.concurrency workers; yields results in completion order."""
+        """Fetch many URLs on fetch.concurrency workers (conditional for URLs in validators); yields in completion order."""
         todo = list(urls)
         total = len(todo)
         if not total:
@@ -167,7 +168,8 @@ class Fetcher:
                 # Keep only a small window queued so an abandoned iterator does not fetch everything.
                 while position < total or pending:
                     while position < total and len(pending) < workers * 2:
-                        pending.add(pool.submit(self.fetch, todo[position], kind=kind))
+                        url = todo[position]
+                        pending.add(pool.submit(self.fetch, url, kind=kind, validators=(validators or {}).get(url)))
                         position += 1
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
