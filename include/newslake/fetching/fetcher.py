@@ -21,7 +21,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import LocationParseError, ProtocolError, SSLError
 
 from newslake.config import SourceConfig
-from newslake.fetching.addresses import PrivateAddressError, check_host_resolves_public
+from newslake.fetching.addresses import PrivateAddressError, check_host_resolves_public, endpoint_addresses
 from newslake.fetching.compression import BodyTooLarge, CappedDecoder, UnsupportedEncoding, accept_encoding
 from newslake.fetching.connections import pacing, pool_classes
 from newslake.fetching.content import html_problem, is_gzip, media_type, xml_problem
@@ -102,6 +102,8 @@ class Fetcher:
             cert_reqs="CERT_REQUIRED",
             ca_certs=_ca_bundle(),
         )
+        # sources.yaml allow_private_endpoints: exact private host:port peers; everything else stays guarded.
+        exempt_addresses = frozenset(exempt_addresses) | endpoint_addresses(source.allow_private_endpoints)
         self._direct = urllib3.PoolManager(num_pools=16, **self._pool_kw)
         # The guard is checked on the connected socket's peer address, so DNS tricks cannot reach internal hosts.
         self._direct.pool_classes_by_scheme = pool_classes(guard=not source.allow_private_network,
