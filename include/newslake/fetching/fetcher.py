@@ -282,7 +282,12 @@ class Fetcher:
     def _attempt(self, url: str, kind: str, extra_headers: dict[str, str], delay: float) -> _Response:
         """One request chain: follow redirects within allowed domains, read the body under the size cap."""
         current = url
+        seen = set()
         for hop in range(self.config.max_redirects + 1):
+            if current in seen:
+                return _Response(current, outcome=Outcome.REDIRECT_LOOP,
+                                 error=f"redirect loop: after {hop} redirects {current} redirects back to itself")
+            seen.add(current)
             parts = _split(current)
             if parts is None:
                 return _Response(current, outcome=Outcome.OFF_DOMAIN, error=f"redirect to unsupported URL {current!r}")
@@ -304,8 +309,8 @@ class Fetcher:
                 current = urljoin(current, location.strip())
                 continue
             return response
-        return _Response(current, outcome=Outcome.TRANSIENT_FAILED,
-                         error=f"more than {self.config.max_redirects} redirects (redirect loop?)")
+        return _Response(current, outcome=Outcome.REDIRECT_LOOP,
+                         error=f"more than {self.config.max_redirects} redirects (fetch.max_redirects)")
 
     def _manager(self, parts) -> urllib3.PoolManager:
         if not self.source.allow_private_network:
