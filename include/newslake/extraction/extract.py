@@ -217,8 +217,34 @@ def _choose_body(article: Article, tree, url: str, meta: PageMeta, sel: Selector
     return paragraphs
 
 
-def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def _page_description(meta: PageMeta) -> str | None:
+    if meta.jsonld and meta.jsonld.description:
+        return meta.jsonld.description
+    description, _key = meta.first(*_DESCRIPTION_META)
+    return description
+
+
+def _comparable(text: str) -> str:
+    return " ".join(unescape_entities(text).split()).strip(" .…").casefold()
+
+
+def drop_standfirst(paragraphs: list[str], description: str | None) -> list[str]:
+    """Drop a leading standfirst that repeats the page description (it is the description, not the story)."""
+    if not description or len(paragraphs) < 2:
+        return paragraphs
+    wanted = _comparable(description)
+    truncated = description.rstrip().endswith(("...", "…"))
+    for i, paragraph in enumerate(paragraphs[:2]):
+        have = _comparable(paragraph)
+        if have == wanted or (truncated and len(wanted) >= 40 and have.startswith(wanted)):
+            return paragraphs[:i] + paragraphs[i + 1:]
+    return paragraphs
+
+
+def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...],
+                description: str | None = None) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = drop_heading(paragraphs, article.title)
+    paragraphs = drop_standfirst(paragraphs, description)
     paragraphs = drop_dated_runs(cut_after_rights_notice(paragraphs))
     paragraphs = [p for p in drop_summary_box(paragraphs)
                   if not is_cross_link(p)]
@@ -347,7 +373,7 @@ def _extract_into(article: Article, html: str | bytes, url: str, hints: Hints | 
     site_names = _site_names(meta)
     paragraphs = _choose_body(article, tree, url, meta, sel)
     _choose_title(article, meta, tree, hints, sel, paragraphs)
-    paragraphs, byline = _clean_body(article, paragraphs, site_names)
+    paragraphs, byline = _clean_body(article, paragraphs, site_names, _page_description(meta))
     article.body = "\n\n".join(paragraphs) or None
     if article.body:
         article.field_sources["body"] = article.extraction_method or "trafilatura"
