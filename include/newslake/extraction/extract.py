@@ -229,14 +229,17 @@ def _comparable(text: str) -> str:
 
 
 def drop_standfirst(paragraphs: list[str], description: str | None) -> list[str]:
-    """Drop a leading standfirst that repeats the page description (it is the description, not the story)."""
+    """Drop a leading standfirst that repeats the page description when the story proper starts with a dateline."""
     if not description or len(paragraphs) < 2:
         return paragraphs
     wanted = _comparable(description)
     truncated = description.rstrip().endswith(("...", "…"))
     for i, paragraph in enumerate(paragraphs[:2]):
         have = _comparable(paragraph)
-        if have == wanted or (truncated and len(wanted) >= 40 and have.startswith(wanted)):
+        same = have == wanted or (truncated and len(wanted) >= 40 and have.startswith(wanted))
+        # Only a dateline right after it proves where the story starts; elsewhere a lede equal to the
+        # description is part of the story (hand-labelled corpora keep it).
+        if same and i + 1 < len(paragraphs) and parse_dateline(paragraphs[i + 1]):
             return paragraphs[:i] + paragraphs[i + 1:]
     return paragraphs
 
