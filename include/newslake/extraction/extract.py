@@ -244,6 +244,26 @@ def drop_standfirst(paragraphs: list[str], description: str | None) -> list[str]
     return paragraphs
 
 
+_DEK_TAGS = ("p", "h2", "h3", "div", "span")
+
+
+def shown_description(tree, description: str | None, paragraphs: list[str]) -> str | None:
+    """The page's description when it is also shown on the page (a dek under the headline) but not in the body."""
+    if not description or not paragraphs:
+        return None
+    wanted = _comparable(description)
+    if len(wanted.split()) < 4 or wanted in _comparable(" ".join(paragraphs[:2])):
+        return None
+    body = tree.find("body") if tree.tag != "body" else tree
+    for element in (body if body is not None else tree).iter(*_DEK_TAGS):
+        if len(element) > 4:  # a container of many blocks is not a dek; its text would also be slow to join
+            continue
+        text = " ".join("".join(element.itertext()).split())
+        if text and _comparable(text) == wanted:
+            return text
+    return None
+
+
 def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...],
                 description: str | None = None) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = drop_heading(paragraphs, article.title)
@@ -376,7 +396,12 @@ def _extract_into(article: Article, html: str | bytes, url: str, hints: Hints | 
     site_names = _site_names(meta)
     paragraphs = _choose_body(article, tree, url, meta, sel)
     _choose_title(article, meta, tree, hints, sel, paragraphs)
-    paragraphs, byline = _clean_body(article, paragraphs, site_names, _page_description(meta))
+    description = _page_description(meta)
+    paragraphs, byline = _clean_body(article, paragraphs, site_names, description)
+    if article.dateline is None and (dek := shown_description(tree, description, paragraphs)):
+        # A dek the page shows under the headline belongs to the story (unless a dateline marks where
+        # the story starts); the main-text extractor usually leaves it out with the header block.
+        paragraphs = [dek] + paragraphs
     article.body = "\n\n".join(paragraphs) or None
     if article.body:
         article.field_sources["body"] = article.extraction_method or "trafilatura"
