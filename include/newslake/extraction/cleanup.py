@@ -47,6 +47,46 @@ _SUMMARY_LABEL_RE = re.compile(r"^(?:key (?:points|facts|takeaways)|highlights|i
                                r"|кратко|основное)\s*:?$", re.IGNORECASE)
 
 
+# the attribution line under an embedded post: '— Simon Ateba (@simonateba) December 19, 2023'
+_POST_CREDIT_RE = re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,15}\)\s+\w+\.?\s+\d{1,2},\s+\d{4}\s*$")
+# a recommendation block's label, followed by its bullet lines: 'Read Next:', 'Don't Miss:', 'More From TIME'
+_LINK_LIST_LABEL_RE = re.compile(
+    r"^(?:don['’]t miss|read next|recommended(?: for you| stories| reading)?|more from [\w'’ ]{1,30}"
+    r"|you (?:may|might) also like|trending(?: now)?|most popular|popular now|more stories|top stories"
+    r"|editor['’]s picks|what to read next|up next|keep reading|читайте также|самое читаемое|популярное)\s*[:.]?$",
+    re.IGNORECASE,
+)
+_BULLETS = ("- ", "• ", "* ")
+
+
+def drop_embedded_posts(paragraphs: list[str]) -> list[str]:
+    """Drop embedded social posts: the '— Name (@handle) Month D, YYYY' credit line and the post text above it."""
+    keep = [True] * len(paragraphs)
+    for index, paragraph in enumerate(paragraphs):
+        if _POST_CREDIT_RE.match(paragraph.strip()):
+            keep[index] = False
+            if index and len(paragraphs[index - 1].split()) <= 80:
+                keep[index - 1] = False
+    return [p for p, k in zip(paragraphs, keep, strict=True) if k]
+
+
+def drop_link_lists(paragraphs: list[str]) -> list[str]:
+    """Drop a 'Read Next:' / 'Recommended' label and the bullet lines of other stories under it."""
+    out: list[str] = []
+    index = 0
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        if _LINK_LIST_LABEL_RE.match(paragraph.strip()):
+            end = index + 1
+            while end < len(paragraphs) and paragraphs[end].lstrip().startswith(_BULLETS):
+                end += 1
+            index = end
+            continue
+        out.append(paragraph)
+        index += 1
+    return out
+
+
 def drop_summary_box(paragraphs: list[str]) -> list[str]:
     """Remove a 'Key points' label and its bullet lines near the start."""
     for index, paragraph in enumerate(paragraphs[:3]):
