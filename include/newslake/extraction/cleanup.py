@@ -57,6 +57,31 @@ _LINK_LIST_LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 _BULLETS = ("- ", "• ", "* ")
+# page tools and site notices printed inside the text column: never part of a story, wherever they sit
+_SITE_CHROME_RE = re.compile(
+    r"версия для (?:печати|pda)|оцените,? (?:пожалуйста,? )?(?:статью|материал)|нашли (?:опечатку|ошибку)"
+    r"|выделите (?:её|ее|любой фрагмент|текст)[^.]{0,40}(?:нажмите|ctrl)|присоединяйтесь к нам"
+    r"|свидетельство о регистрации сми|трансляция новостей на вашем"
+    r"|^(?:другие новости раздела|главные события|ссылки по теме|новости по теме)\s*:?$"
+    r"|^print (?:this )?(?:page|article)$|^(?:rate|share) this (?:article|story)\b|found a typo",
+    re.IGNORECASE,
+)
+
+
+def drop_site_chrome(paragraphs: list[str]) -> list[str]:
+    """Drop short page-tool and site-notice lines ('Версия для печати', 'Оцените статью', ...) anywhere."""
+    return [p for p in paragraphs if len(p.split()) > 20 or not _SITE_CHROME_RE.search(p)]
+
+
+def cut_tail_link_block(paragraphs: list[str]) -> list[str]:
+    """Cut a closing block that starts with a short label ('Каталог NEWSru.com:') and holds only short lines."""
+    for index in range(max(1, len(paragraphs) * 3 // 5), len(paragraphs)):
+        label = paragraphs[index].strip()
+        if label.endswith(":") and len(label.split()) <= 4:
+            rest = paragraphs[index + 1:]
+            if all(len(p.split()) <= 12 for p in rest):
+                return paragraphs[:index]
+    return paragraphs
 
 
 def drop_embedded_posts(paragraphs: list[str]) -> list[str]:

@@ -22,10 +22,12 @@ from .body import (
 )
 from .cleanup import (
     cut_after_rights_notice,
+    cut_tail_link_block,
     drop_dated_runs,
     drop_embedded_posts,
     drop_heading,
     drop_link_lists,
+    drop_site_chrome,
     drop_summary_box,
     is_cross_link,
     is_furniture,
@@ -271,7 +273,7 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
     paragraphs, after_heading = drop_heading(paragraphs, article.title)
     paragraphs = drop_standfirst(paragraphs, description)
     paragraphs = drop_dated_runs(cut_after_rights_notice(paragraphs))
-    paragraphs = drop_link_lists(drop_embedded_posts(paragraphs))
+    paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(paragraphs))))
     paragraphs = [p for p in drop_summary_box(paragraphs)
                   if not is_cross_link(p)]
     while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):

@@ -37,3 +37,15 @@ def test_a_description_that_is_not_shown_on_the_page_is_not_added():
 <body><h1>Council passes budget</h1><article><p>{STORY}</p><p>{STORY}</p></article></body></html>"""
     article = extract_article(html, "https://example.org/news/budget")
     assert article.body.startswith(STORY[:40])
+
+
+def test_page_tools_and_a_closing_link_block_are_dropped():
+    from newslake.extraction.cleanup import cut_tail_link_block, drop_site_chrome
+
+    story = ["Суд в Бишкеке оштрафовал блогера за публикацию о ценах на воду, сообщил его адвокат.",
+             "Адвокат заявил, что решение будет обжаловано в вышестоящем суде в течение месяца.",
+             "Блогер настаивает, что его публикация основана на открытых данных мэрии."]
+    tail = ["Версия для печати | Версия для PDA", "Оцените, пожалуйста, статью. Нам важно Ваше мнение.",
+            "Каталог NEWSru.com:", "Информационные интернет-ресурсы", "Средства массовой информации"]
+    assert cut_tail_link_block(drop_site_chrome(story + tail)) == story
+    assert cut_tail_link_block(story) == story
