@@ -29,6 +29,7 @@ from newslake.errors import (
     EXIT_VALIDATION,
     MissingInputError,
     NewslakeError,
+    NotAnArticleError,
     SourceBlockedError,
     SourceUnreachableError,
 )
@@ -102,6 +103,11 @@ def _cmd_extract(args) -> int:
         if not path.is_file():
             raise MissingInputError(f"{target} is neither an http(s) URL nor a file")
         html, url, headers = path.read_bytes(), args.url or path.resolve().as_uri(), None
+    from newslake.fetching.content import not_a_page
+
+    what = not_a_page(html)
+    if what:
+        raise NotAnArticleError(f"{target} is {what}, not an HTML page: nothing to extract")
     # The response's charset header is evidence: the one decoder weighs it with the bytes.
     article = extract_article(html, url, source=source, headers=headers)
     print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))

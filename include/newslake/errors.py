@@ -76,6 +76,12 @@ class MissingInputError(TerminalError):
     exit_code = EXIT_USAGE
 
 
+class NotAnArticleError(TerminalError):
+    """The input handed to extraction is not an HTML page (an image, a PDF, JSON, a feed, an empty file)."""
+
+    exit_code = EXIT_USAGE
+
+
 class PartitionConflictError(TerminalError):
     """Another publisher committed this partition after us: our data is not what readers see."""
 
