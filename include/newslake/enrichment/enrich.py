@@ -65,8 +65,9 @@ def enrich(title: str | None, body: str | None, language: str | None, dateline_p
 
 def _enrich(res: Resources, title: str, body: str, language: str, dateline_place: str | None) -> Enrichment:
     doc = _document(res, str(title)[:2000], str(body)[:_MAX_CHARS], language)
-    masked = _masked(res, doc)
-    mentions = _countries(res, doc, masked)
+    found = res.find_all(doc.tokens, doc.forms)
+    masked = _masked(found["outlets"])
+    mentions = _countries(res, doc, found["places"], masked)
     dateline_country = _dateline_country(res, dateline_place, language) if dateline_place else None
     counts: dict[str, int] = {}
     weights: dict[str, float] = {}
@@ -82,9 +83,9 @@ def _enrich(res: Resources, title: str, body: str, language: str, dateline_place
         first.setdefault(dateline_country, -1)
     countries = sorted(set(counts) | ({dateline_country} if dateline_country else set()))
     primary = dateline_country or (min(weights, key=lambda c: (-weights[c], first[c])) if counts else None)
-    organizations = sorted({m.pattern.value for m in longest(res.organizations.find(doc.tokens, doc.forms))
+    organizations = sorted({m.pattern.value for m in longest(found["organizations"])
                             if not masked & set(range(m.start, m.end))})
-    evidence = _topics(res, doc)
+    evidence = _topics(res, doc, found["topic_parts"])
     topics = [t for t in res.topics if t in evidence]
     return Enrichment(countries, primary, organizations, topics, {t: evidence[t] for t in topics}, {c: n for c, n in sorted(counts.items())})
 
@@ -95,21 +96,21 @@ def _document(res: Resources, title: str, body: str, language: str) -> _Document
     for i, s in enumerate(texts):
         tokens.extend(tokenize(s, i))
     cyrillic = has_cyrillic(title) or has_cyrillic(body)
-    lemmatise = morph.lemma if cyrillic else (lambda w: w)
-    forms = [token_forms(t, language, lemmatise, res.lemma_keys) for t in tokens]
+    keys = res.lemma_keys
+    forms = [token_forms(t, language, morph.lemma, keys, cyrillic) for t in tokens]
     return _Document(texts, tokens, forms, language)
 
 
-def _masked(res: Resources, doc: _Document) -> set[int]:
+def _masked(outlets: list[Match]) -> set[int]:
     """Token positions inside an outlet's name: not a mention of the place the name holds."""
     out: set[int] = set()
-    for m in longest(res.outlets.find(doc.tokens, doc.forms)):
+    for m in longest(outlets):
         out.update(range(m.start, m.end))
     return out
 
 
-def _countries(res: Resources, doc: _Document, masked: set[int]) -> list[Match]:
-    matches = [m for m in longest(res.places.find(doc.tokens, doc.forms)) if not masked & set(range(m.start, m.end))]
+def _countries(res: Resources, doc: _Document, places: list[Match], masked: set[int]) -> list[Match]:
+    matches = [m for m in longest(places) if not masked & set(range(m.start, m.end))]
     out = []
     georgia_us: bool | None = None
     for m in matches:
@@ -179,11 +180,11 @@ def _negated(doc: _Document, position: int, end: int, *, hypothetical: bool = Tr
     return False
 
 
-def _topics(res: Resources, doc: _Document) -> dict[str, str]:
+def _topics(res: Resources, doc: _Document, matches: list[Match]) -> dict[str, str]:
     # part id -> sentences where the part matched and was neither negated nor (for `asserted`) hypothetical
     asserted: dict[str, set[int]] = {}
     stated: dict[str, set[int]] = {}
-    for m in res.topic_parts.find(doc.tokens, doc.forms):
+    for m in matches:
         sentence = doc.tokens[m.start].sentence
         if not _negated(doc, m.start, m.end, hypothetical=False):
             stated.setdefault(m.pattern.value, set()).add(sentence)

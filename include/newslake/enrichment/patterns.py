@@ -105,18 +105,28 @@ class Matcher:
     def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]]) -> list[Match]:
         """All matches (overlapping ones included), ordered by start then longest first."""
         found: list[Match] = []
+        case, exact, prefix, short = self._case, self._exact, self._prefix, self._short_prefix
         for i, token in enumerate(tokens):
-            candidates: dict[int, Pattern] = {}
-            for p in self._case.get(token.text.rstrip("."), ()):
-                candidates[id(p)] = p
+            candidates: list[Pattern] = []
+            hit = case.get(token.text.rstrip("."))
+            if hit:
+                candidates.extend(hit)
             for f in forms[i]:
-                for p in self._exact.get(f, ()):
-                    candidates[id(p)] = p
-                for p in self._prefix.get(f[:_KEY], ()):
-                    candidates[id(p)] = p
-            for p in self._short_prefix:
-                candidates[id(p)] = p
-            for p in candidates.values():
+                hit = exact.get(f)
+                if hit:
+                    candidates.extend(hit)
+                hit = prefix.get(f[:_KEY])
+                if hit:
+                    candidates.extend(hit)
+            if short:
+                candidates.extend(short)
+            if not candidates:
+                continue
+            seen: set[int] = set()
+            for p in candidates:
+                if id(p) in seen:
+                    continue
+                seen.add(id(p))
                 end = self._match_at(p, tokens, forms, i)
                 if end is not None:
                     found.append(Match(i, end, p))
@@ -153,7 +163,9 @@ def longest(matches: Sequence[Match]) -> list[Match]:
     return chosen
 
 
-def token_forms(token: Token, language: str, lemmatise: Callable[[str], str], lemma_keys: frozenset[str]) -> list[str]:
+def token_forms(
+    token: Token, language: str, lemmatise: Callable[[str], str], lemma_keys: frozenset[str], cyrillic: bool = True
+) -> list[str]:
     """The forms a token can match by: lower case, without 's, its Russian lemma, its Turkic stems."""
     lower = token.lower
     forms = [lower]
@@ -161,7 +173,7 @@ def token_forms(token: Token, language: str, lemmatise: Callable[[str], str], le
         forms.append(lower[:-2])
     elif lower.endswith("'") and len(lower) > 1:
         forms.append(lower[:-1])
-    if has_cyrillic(lower) and (token.capitalised or lower[:_KEY] in lemma_keys):
+    if cyrillic and has_cyrillic(lower) and (token.capitalised or lower[:_KEY] in lemma_keys):
         # Capitalised words are often places the dictionary only guesses at (Костаная, Оша): every guess counts.
         for lem in lemmatise(lower).split("|")[: 4 if token.capitalised else 1]:
             if lem != lower and lem not in forms:

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from newslake.enrichment import morph
-from newslake.enrichment.patterns import Matcher, Pattern, Word, compile_word, split_words
-from newslake.enrichment.text import has_cyrillic, normalise
+from collections.abc import Sequence
+
+from newslake.enrichment.patterns import Match, Matcher, Pattern, Word, compile_word, split_words
+from newslake.enrichment.text import Token, has_cyrillic, normalise
 from newslake.errors import TerminalError
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -59,6 +61,15 @@ class Resources:
     georgia_country: Matcher
     place_lookup: Matcher  # case-free matcher for dateline places
     lemma_keys: frozenset[str]
+    combined: Matcher  # places, outlets, organisations and topic parts: one pass over a document
+    groups: dict[int, str]  # id(pattern) -> "places" | "outlets" | "organizations" | "topic_parts"
+
+    def find_all(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]]) -> dict[str, list[Match]]:
+        """Every match of the combined matcher, split by group."""
+        out: dict[str, list[Match]] = {"places": [], "outlets": [], "organizations": [], "topic_parts": []}
+        for m in self.combined.find(tokens, forms):
+            out[self.groups[id(m.pattern)]].append(m)
+        return out
 
 
 def _yaml(path: Path) -> dict[str, Any]:
@@ -243,6 +254,8 @@ def _load_cached(organizations_extra: str | None) -> Resources:
     parts, terms, drafts = _taxonomy(_yaml(TAXONOMY_PATH), TAXONOMY_PATH)
     lookup = [Pattern(p.words, p.value, p.kind, False, p.not_followed_by, p.source) for p in places
               if p.kind in ("name", "city")]
+    groups = {id(p): g for g, ps in (("places", places), ("outlets", outlets), ("organizations", organizations),
+                                      ("topic_parts", parts)) for p in ps}
     return Resources(
         places=Matcher(places),
         outlets=Matcher(outlets),
@@ -255,6 +268,8 @@ def _load_cached(organizations_extra: str | None) -> Resources:
         georgia_country=Matcher(ge),
         place_lookup=Matcher(lookup),
         lemma_keys=_lemma_keys(places + organizations + parts + outlets),
+        combined=Matcher(places + outlets + organizations + parts),
+        groups=groups,
     )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Uzbek and Kazakh Latin use several look-alike apostrophes; one form lets one gazetteer entry match all.
-_APOSTROPHES = str.maketrans({c: "'" for c in "ʻʼ‘’`´′ʹ"})
-_DASHES = str.maketrans({c: "-" for c in "‐‑‒–"})
+_APOSTROPHES = re.compile("[ʻʼ‘’`´′ʹ]")
+_DASHES = re.compile("[‐‑‒–]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 # "U.S." and "U.N." are one token; otherwise words with inner hyphens, apostrophes or dots (Kun.uz, 24.kg).
@@ -22,13 +22,15 @@ _FOOTER = re.compile(
 # A full stop after these does not end a sentence.
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "jr", "sr", "vs", "no", "art",
                   "г", "гг", "ул", "т", "им", "см", "обл", "р-н", "проф", "д", "ст"}
+_CLOSING = ",.;:!?)»\""
 _SENTENCE_END = re.compile(r"[.!?…]+[\"»”')\]]*\s+")
 
 
 def normalise(text: str) -> str:
     """NFC, one apostrophe, one hyphen, ё as е, no control characters."""
-    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).translate(_DASHES)
-    text = text.replace("ё", "е").replace("Ё", "Е")
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = _DASHES.sub("-", _APOSTROPHES.sub("'", text)).replace("ё", "е").replace("Ё", "Е")
     return _CONTROL.sub(" ", text)
 
 
@@ -64,8 +66,7 @@ def sentences(paragraph: str) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One word of a sentence: its text, lower case, and whether it is capitalised."""
 
     text: str
