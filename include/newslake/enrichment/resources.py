@@ -5,14 +5,13 @@ from __future__ import annotations
 import gettext
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from newslake.enrichment import morph
-from collections.abc import Sequence
-
 from newslake.enrichment.patterns import Match, Matcher, Pattern, Word, compile_word, split_words
 from newslake.enrichment.text import Token, has_cyrillic, normalise
 from newslake.errors import TerminalError
