@@ -92,6 +92,11 @@ def nullable_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([f.with_nullable(True) for f in schema], metadata=schema.metadata)
 
 
+def reader_schema() -> pa.Schema:
+    """ARTICLE_SCHEMA plus the hive keys source and dt: pass it to readers so older partitions get nulls."""
+    return ARTICLE_SCHEMA.append(pa.field("source", pa.string())).append(pa.field("dt", pa.string()))
+
+
 # Unvalidated rows (any column may be null); validation turns them into ARTICLE_SCHEMA tables.
 CANDIDATE_SCHEMA = nullable_schema(ARTICLE_SCHEMA)
 QUARANTINE_SCHEMA = _schema(

@@ -163,7 +163,7 @@ def _organization_patterns(document: dict[str, Any], path: Path) -> list[Pattern
         entry = entry or {}
         if not isinstance(entry, dict):
             raise EnrichmentConfigError(f"{path}: organizations.{name} must be a mapping")
-        unknown = set(entry) - {"aliases", "acronyms", "not_followed_by"}
+        unknown = set(entry) - {"aliases", "acronyms", "not_followed_by", "kind"}
         if unknown:
             raise EnrichmentConfigError(f"{path}: organizations.{name}: unknown key(s) {sorted(unknown)}")
         stop = frozenset(
@@ -226,7 +226,7 @@ def _merge_organizations(base: dict[str, Any], extra: dict[str, Any]) -> dict[st
     for name, entry in (extra.get("organizations") or {}).items():
         target = merged.setdefault(name, {})
         for key, values in (entry or {}).items():
-            target[key] = list(target.get(key) or []) + list(values or [])
+            target[key] = values if key == "kind" else list(target.get(key) or []) + list(values or [])
     return {"organizations": merged}
 
 
