@@ -97,7 +97,10 @@ def _document(res: Resources, title: str, body: str, language: str) -> _Document
         tokens.extend(tokenize(s, i))
     cyrillic = has_cyrillic(title) or has_cyrillic(body)
     keys = res.lemma_keys
-    forms = [token_forms(t, language, morph.lemma, keys, cyrillic) for t in tokens]
+    if cyrillic or language in AGGLUTINATIVE:
+        forms = [token_forms(t, language, morph.lemma, keys, cyrillic) for t in tokens]
+    else:  # the common English case: a word is its lower case (and its form without 's)
+        forms = [[t.lower] if "'" not in t.lower else token_forms(t, language, morph.lemma, keys, False) for t in tokens]
     return _Document(texts, tokens, forms, language)
 
 
