@@ -3,7 +3,8 @@
 Usage (from the repo root):
     .venv/bin/python bench/bench_enrichment.py [--limit N] [--corpus NAME ...]
 
-Prints the P/R table on tests/fixtures/enrichment/, the one-off costs (pymorphy3's analyser, loading the
+Prints the P/R table on tests/fixtures/enrichment/ (the tuning set articles_*.yaml, then the held-out
+holdout_*.yaml), the one-off costs (pymorphy3's analyser, loading the
 gazetteer/organisations/taxonomy), then for each page corpus (the extraction fixtures and, when present,
 the shared corpora) extraction and enrichment time per article with enrichment as a share of extraction:
 "enrich ms"/"share" on the first pass (cold lemma cache), "warm" the fastest of two more passes, p95 of
@@ -87,8 +88,12 @@ def main() -> None:
 
     articles = load_articles()
     result = score(articles, lambda a: enrich(a["title"], a["body"], a["language"], a.get("dateline_place")))
-    print(f"\nlabelled set: {len(articles)} articles")
+    print(f"\nlabelled set: {len(articles)} articles (the terms were tuned on it)")
     print(table(result))
+    held = load_articles("holdout_*.yaml")
+    holdout = score(held, lambda a: enrich(a["title"], a["body"], a["language"], a.get("dateline_place")))
+    print(f"\nheld-out set: {len(held)} articles written after tuning, never tuned on")
+    print(table(holdout))
 
     print(f"\n{'corpus':<16}{'pages':>6}{'extract ms':>12}{'enrich ms':>11}{'warm ms':>9}{'p95 ms':>8}"
           f"{'share':>8}{'warm':>7}")
@@ -103,7 +108,10 @@ def main() -> None:
               f"{figures['enrich_warm_ms']:>9.2f}{figures['enrich_p95_ms']:>8.2f}{figures['share_cold']:>8.1%}"
               f"{figures['share_warm']:>7.1%}")
     fields = {n: {"precision": round(s.precision, 4), "recall": round(s.recall, 4)} for n, s in result["fields"].items()}
+    held_fields = {n: {"precision": round(s.precision, 4), "recall": round(s.recall, 4)}
+                   for n, s in holdout["fields"].items()}
     print(json.dumps({"bench": "enrichment", "articles": len(articles), "fields": fields,
+                      "holdout": {"articles": len(held), "fields": held_fields},
                       "primary_country_accuracy": round(result["primary_accuracy"], 4), "one_off": costs,
                       "corpora": corpora}))
 
