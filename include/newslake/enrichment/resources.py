@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from newslake.enrichment import morph
-from newslake.enrichment.patterns import Match, Matcher, Pattern, Word, compile_word, split_words
+from newslake.enrichment.patterns import Match, Matcher, Pattern, compile_word, split_words
 from newslake.enrichment.text import Token, has_cyrillic, normalise
 from newslake.errors import TerminalError
 
@@ -49,10 +49,6 @@ class EnrichmentConfigError(TerminalError):
 class Resources:
     """Compiled matchers and the tables enrich() consults."""
 
-    places: Matcher
-    outlets: Matcher
-    organizations: Matcher
-    topic_parts: Matcher
     topic_terms: dict[str, list[tuple[str, ...]]]  # topic -> terms, each a tuple of part ids
     topics: tuple[str, ...]
     drafts_count: frozenset[str]  # topics for which a hypothetical mention counts (a bill, a draft law)
@@ -256,10 +252,6 @@ def _load_cached(organizations_extra: str | None) -> Resources:
     groups = {id(p): g for g, ps in (("places", places), ("outlets", outlets), ("organizations", organizations),
                                       ("topic_parts", parts)) for p in ps}
     return Resources(
-        places=Matcher(places),
-        outlets=Matcher(outlets),
-        organizations=Matcher(organizations),
-        topic_parts=Matcher(parts),
         topic_terms=terms,
         topics=tuple(terms),
         drafts_count=drafts,
@@ -283,4 +275,4 @@ def reset() -> None:
     _load_cached.cache_clear()
 
 
-__all__ = ["Resources", "Word", "load", "reset", "EnrichmentConfigError"]
+__all__ = ["EnrichmentConfigError", "Resources", "load", "reset"]
