@@ -32,6 +32,7 @@ from newslake.errors import (
     NotAnArticleError,
     SourceBlockedError,
     SourceUnreachableError,
+    UsageError,
 )
 from newslake.wording import plural
 
@@ -130,6 +131,20 @@ def _cmd_ingest(args) -> int:
     return EXIT_OK
 
 
+def _cmd_migrate(args) -> int:
+    from newslake.migrate import check_outcomes, migrate_source
+    from newslake.storage import StorageSettings, open_store
+
+    source = get_source(args.source, args.config)
+    if args.first and args.last and args.first > args.last:
+        raise UsageError(f"--from {args.first} is after --to {args.last}")
+    store = open_store(StorageSettings.from_env())
+    outcomes = migrate_source(source, store, args.first, args.last, force=args.force)
+    print(json.dumps({"source": source.id, "partitions": [o.to_dict() for o in outcomes]}, indent=2))
+    check_outcomes(source.id, outcomes)
+    return EXIT_OK
+
+
 def _day(value: str) -> date:
     """argparse type for --date: a real calendar day written YYYY-MM-DD."""
     try:
@@ -173,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", action="store_true", help="re-extract from the raw zone, no HTTP")
     p.add_argument("--run-id", help="run id recorded in the records (default: cli__DATE__random)")
     p.set_defaults(func=_cmd_ingest)
+    p = sub.add_parser("migrate", help="rewrite a source's partitions to the current schema from the raw zone (no HTTP)")
+    p.add_argument("--source", required=True)
+    p.add_argument("--from", dest="first", type=_day, help="first UTC day, YYYY-MM-DD (default: the oldest)")
+    p.add_argument("--to", dest="last", type=_day, help="last UTC day, YYYY-MM-DD (default: the newest)")
+    p.add_argument("--force", action="store_true", help="re-extract partitions already at the current schema too")
+    p.set_defaults(func=_cmd_migrate)
     for p in sub.choices.values():
         # -v after the command too; SUPPRESS keeps `newslake -v CMD` from being reset to False.
         p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP, default=argparse.SUPPRESS)

@@ -88,6 +88,12 @@ class PartitionConflictError(TerminalError):
     exit_code = EXIT_CONFLICT
 
 
+class NewerSchemaError(TerminalError):
+    """The partition was written by a newer schema version than this code's: overwriting would drop columns."""
+
+    exit_code = EXIT_CONFLICT
+
+
 class PartitionMismatchError(TerminalError):
     """A partition's data does not match its manifest or the asset event that announced it."""
 

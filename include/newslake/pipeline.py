@@ -263,6 +263,7 @@ def _hints_from_row(row: dict):
 
 def build_record(article, row: dict) -> dict:
     """One lake record from an extracted Article and its raw index row, with exactly ARTICLE_SCHEMA's fields."""
+    from newslake.enrichment import enrich
     from newslake.lake import ARTICLE_SCHEMA
     from newslake.urls import article_id
 
@@ -282,6 +283,14 @@ def build_record(article, row: dict) -> dict:
         "raw_key": row.get("raw_key"),
         "run_id": row.get("run_id"),
     }
+    enriched = enrich(article.title, body, article.language, article.dateline_place)
+    values.update(
+        countries=enriched.countries,
+        primary_country=enriched.primary_country,
+        organizations=enriched.organizations,
+        topics=enriched.topics,
+        topic_evidence=enriched.evidence_rows(),
+    )
     # Every other field is the Article attribute of the same name: a new schema field is one edit.
     return {name: values[name] if name in values else getattr(article, name) for name in ARTICLE_SCHEMA.names}
 
