@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +24,14 @@ METRICS = ("precision", "recall", "f1", "date_acc")
 
 
 def corpora_dir() -> Path:
-    """Where the corpora live: $NEWSLAKE_CORPORA, else ../shared/corpora next to the repository."""
-    return Path(os.environ.get("NEWSLAKE_CORPORA") or ROOT.parent / "shared" / "corpora")
+    """Where the corpora live: $NEWSLAKE_CORPORA, else the first shared/corpora beside the repository or an ancestor."""
+    if os.environ.get("NEWSLAKE_CORPORA"):
+        return Path(os.environ["NEWSLAKE_CORPORA"])
+    # A clone may sit deeper than the project's working folder (CI checks out into a subfolder).
+    for parent in ROOT.parents:
+        if (parent / "shared" / "corpora").is_dir():
+            return parent / "shared" / "corpora"
+    return ROOT.parent / "shared" / "corpora"
 
 
 def digest(folder: Path) -> str:
@@ -51,18 +58,29 @@ class CorpusFigures:
         return {name: getattr(self, name) for name in METRICS}
 
 
+def _score_page(folder: str, row: dict) -> tuple:
+    """One page's body scores and, where the page is dated, whether the UTC day matched (else None)."""
+    html = gzip.decompress((Path(folder) / "html" / f"{row['id']}.html.gz").read_bytes())
+    article = extract_article(html, row.get("url") or "")
+    hit = None
+    if row.get("date"):
+        hit = bool(article.published_at and article.published_at.date().isoformat() == row["date"])
+    return page_scores(article.body, row.get("body") or ""), hit
+
+
 def score(folder: Path) -> CorpusFigures:
     """Run extract_article over every page of a corpus and score body and (where labelled) date."""
     scores, dated, date_hits = [], 0, 0
     with (folder / "ground-truth.jsonl").open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle]
-    for row in rows:
-        html = gzip.decompress((folder / "html" / f"{row['id']}.html.gz").read_bytes())
-        article = extract_article(html, row.get("url") or "")
-        scores.append(page_scores(article.body, row.get("body") or ""))
-        if row.get("date"):
+    # Pages are independent: spread them over the cores (map keeps the order, so figures are the same).
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        pages = list(pool.map(_score_page, [str(folder)] * len(rows), rows, chunksize=16))
+    for body_scores, hit in pages:
+        scores.append(body_scores)
+        if hit is not None:
             dated += 1
-            date_hits += bool(article.published_at and article.published_at.date().isoformat() == row["date"])
+            date_hits += hit
     body = aggregate(scores)
     return CorpusFigures(len(rows), body.precision, body.recall, body.f1, date_hits / dated if dated else None)
 
