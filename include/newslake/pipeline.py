@@ -156,10 +156,12 @@ def _put_json(ctx: RunContext, name: str, payload: dict) -> str:
 def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | None = None) -> StageResult:
     """Find candidate URLs for the interval and store them for the fetch stage."""
     from newslake.discovery import ConditionalCache, DiscoveryError, candidates_to_rows, discover
+    from newslake.extraction.dates import reading_dates
 
     started = _now()
     try:
-        result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
+        with reading_dates(ctx.source.timezone):  # a feed's offset-less pubDate is the site's local time
+            result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
     except DiscoveryError as exc:
         # Timeouts and refused connections may pass; refusals (403, robots, 404 feeds) will not.
         raise (SourceUnreachableError if exc.transient else SourceBlockedError)(str(exc)) from exc
@@ -313,7 +315,8 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
             # The response's charset header is evidence too: decode with it, not from the bytes alone.
             headers = json.loads(row.get("headers") or "{}")
             html = decode_html(read_raw_body(ctx.store, row["raw_key"]), headers)
-            article = extract_article(html, row.get("final_url") or row["url"], hints=_hints_from_row(row), source=ctx.source)
+            article = extract_article(html, row.get("final_url") or row["url"], hints=_hints_from_row(row),
+                                      source=ctx.source, fetched_at=row.get("fetched_at"))
         except Exception as exc:  # a single bad page must not sink the run; it is counted
             log.warning("unparseable page %s: %s", row["url"], exc)
             counts["unparseable"] += 1
