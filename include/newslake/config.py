@@ -49,6 +49,7 @@ class DiscoveryConfig:
     archive: ArchiveConfig | None = None
     article_url_pattern: str | None = None  # regex a URL must match to count as an article
     auto: bool = False  # also find feeds and sitemaps from the homepage and robots.txt at run time
+    pages: tuple[str, ...] = ()  # listing pages (a watchdog's region page) whose article links are candidates
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ def _parse_fetch(data: dict, where: str, defaults: dict) -> FetchConfig:
 
 
 def _parse_discovery(data: dict, where: str) -> DiscoveryConfig:
-    _take(data, where, {"feeds", "sitemaps", "archive", "article_url_pattern", "auto"})
+    _take(data, where, {"feeds", "sitemaps", "archive", "article_url_pattern", "auto", "pages"})
     archive = None
     if data.get("archive") is not None:
         aw = f"{where}.archive"
@@ -276,9 +277,10 @@ def _parse_discovery(data: dict, where: str) -> DiscoveryConfig:
         archive=archive,
         article_url_pattern=pattern,
         auto=_bool(data, "auto", where, False),
+        pages=_str_list(data, "pages", where),
     )
-    if not (result.feeds or result.sitemaps or result.archive or result.auto):
-        raise ConfigError(f"{where}: configure at least one of feeds, sitemaps, archive (or auto: true)")
+    if not (result.feeds or result.sitemaps or result.archive or result.auto or result.pages):
+        raise ConfigError(f"{where}: configure at least one of feeds, sitemaps, archive, pages (or auto: true)")
     return result
 
 

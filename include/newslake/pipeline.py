@@ -20,6 +20,7 @@ from newslake import layout
 from newslake.config import SourceConfig
 from newslake.errors import (
     BlockingExpectationError,
+    DataQualityError,
     MissingInputError,
     QuarantineThresholdError,
     SourceBlockedError,
@@ -160,17 +161,25 @@ def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | 
 
     started = _now()
     try:
+        from newslake.discovery_auto import resolve_auto
+
+        source, methods = resolve_auto(ctx.source, fetcher)  # `auto: true`: entry points found at run time
         with reading_dates(ctx.source.timezone):  # a feed's offset-less pubDate is the site's local time
-            result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
+            result = discover(source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
     except DiscoveryError as exc:
         # Timeouts and refused connections may pass; refusals (403, robots, 404 feeds) will not.
         raise (SourceUnreachableError if exc.transient else SourceBlockedError)(str(exc)) from exc
     summary = result.summary()
-    log.info("discovered %d candidates for %s %s: %s", len(result.candidates), ctx.source.id, ctx.day, summary)
+    if result.warnings:
+        summary["warnings"] = result.warnings
+    used = {url: methods.get(url, "configured") for url in result.entry_points}
+    log.info("discovered %d candidates for %s %s: %s; entry points: %s", len(result.candidates), ctx.source.id,
+             ctx.day, summary, ", ".join(f"{u} ({m}: {result.entry_points[u]})" for u, m in sorted(used.items())))
     key = _put_json(
         ctx,
         "candidates.json",
-        {"entry_points": result.entry_points, "candidates": candidates_to_rows(result.candidates)},
+        {"entry_points": result.entry_points, "entry_point_methods": used,
+         "candidates": candidates_to_rows(result.candidates)},
     )
     return (handed or ctx.first_result()).then("discover", summary, started, candidates=key)
 
@@ -183,10 +192,14 @@ def fetch_stage(
     from newslake.rawzone import RawZoneWriter, index_key
 
     started = _now()
-    rows = json.loads(ctx.store.get(handed.key("candidates")))["candidates"]
-    candidates = {c.url: c for c in candidates_from_rows(rows)}
+    handover = json.loads(ctx.store.get(handed.key("candidates")))
+    candidates = {c.url: c for c in candidates_from_rows(handover["candidates"])}
     total = len(candidates)
     writer = RawZoneWriter(ctx.store, ctx.source.id, ctx.day, ctx.run_id)
+    # Which entry points discovery used, and how it found them, travel with the day's raw index.
+    writer.metadata["newslake.entry_points"] = json.dumps(
+        {url: {"outcome": outcome, "method": (handover.get("entry_point_methods") or {}).get(url, "configured")}
+         for url, outcome in handover.get("entry_points", {}).items()}, sort_keys=True)
     for done, result in enumerate(fetcher.fetch_many(list(candidates)), start=1):
         writer.add(result, extra=_hint_columns(candidates.get(result.url)))
         if done % 25 == 0 or done == total:
@@ -323,6 +336,8 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
             continue
         record = build_record(article, row)
         published = record["published_at"]
+        if published is None:
+            counts["undated"] += 1
         if published is not None and not (ctx.start <= published < ctx.end):
             counts["out_of_interval"] += 1
             continue
@@ -332,6 +347,11 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
             if not _prefer(record, previous):
                 continue
         records[record["article_id"]] = record
+    from newslake.discovery_changes import undated_problem
+
+    problem = undated_problem(ctx.source.id, ctx.day, counts["pages"], counts["undated"])
+    if problem:
+        raise DataQualityError(problem)
     table = records_to_table(list(records.values()), ARTICLE_SCHEMA)
     key = ctx.work_key("extracted.parquet")
     ctx.store.put(key, parquet_bytes(table))
