@@ -54,13 +54,19 @@ class Site:
                 if route.content_type.startswith("text/html"):
                     route.body = route.body.replace(b'rel="alternate"', b'rel="x-removed"')
         elif change == "sitemap_moved":
+            def moved(body: bytes) -> bytes:
+                for path in self.sitemap_paths:  # an index names its children by their new paths too
+                    body = body.replace(path.encode() + b"<", b"/new-sitemaps" + path.encode() + b"<")
+                    body = body.replace(path.encode() + b"\n", b"/new-sitemaps" + path.encode() + b"\n")
+                return body
+
             for path in self.sitemap_paths:
-                moved = "/new-sitemaps" + path
-                self.routes[moved] = self.routes[path]
+                old = self.routes[path]
+                self.routes["/new-sitemaps" + path] = Route(moved(old.body), old.content_type)
                 self.routes[path] = Route(b"not here any more", "text/plain", 404)
             robots = self.routes.get("/robots.txt")
             if robots is not None:
-                robots.body = robots.body.replace(b"Sitemap: ", b"Sitemap: ").replace(b"/sitemap", b"/new-sitemaps/sitemap")
+                robots.body = moved(robots.body)
         elif change == "robots_disallow":
             self.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /\n", "text/plain")
         elif change == "dates_gone":

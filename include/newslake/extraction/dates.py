@@ -232,7 +232,26 @@ def _offset_after(text: str) -> timezone | None:
 
 
 def _first_text_date(text: str) -> datetime | None:
-    best: tuple[int, datetime] | None = None
+    found = _first_text_match(text)
+    return found[2] if found else None
+
+
+# A clock printed right next to the date: "18.11.2026 - 07:40", "19 қараша 2026, 00:45", "15:40, 10 февраля".
+_CLOCK_AFTER_RE = re.compile(r"^\s*(?:[-–—,|·]|\bв\b|\bat\b|\bж\.,?)?\s*([01]?\d|2[0-3])[:.]([0-5]\d)(?!\d)")
+_CLOCK_BEFORE_RE = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)\s*[,|·-]?\s*$")
+
+
+def _adjacent_clock(text: str, start: int, end: int, day: datetime) -> datetime:
+    """The day at the clock time printed right beside it, read in the site's timezone; else the bare day."""
+    match = _CLOCK_AFTER_RE.match(text[end:end + 16]) or _CLOCK_BEFORE_RE.search(text[max(0, start - 10):start])
+    if not match:
+        return day
+    local = day.replace(hour=int(match.group(1)), minute=int(match.group(2)), tzinfo=site_zone())
+    return _plausible(local) or day
+
+
+def _first_text_match(text: str) -> tuple[int, int, datetime] | None:
+    best: tuple[int, int, datetime] | None = None
     for regex, kind in ((_DMY_RE, "dmy"), (_MDY_RE, "mdy"), (_YDM_RE, "ydm"), (_ISO_DAY_RE, "iso"),
                         (_NUMERIC_RE, "num")):
         for match in regex.finditer(text):
@@ -247,17 +266,20 @@ def _first_text_date(text: str) -> datetime | None:
             else:
                 found = _safe_date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
             if found and _plausible(found) and (best is None or match.start() < best[0]):
-                best = (match.start(), found)
+                best = (match.start(), match.end(), found)
             if found:
                 break
-    return best[1] if best else None
+    return best
 
 
 def date_from_text(text: str | None) -> datetime | None:
-    """The first plausible calendar date printed in a piece of text, at midnight UTC (or a relative one)."""
+    """The first plausible date printed in text: midnight UTC of that day, or the local clock printed beside it."""
     if not text:
         return None
-    return _first_text_date(text) or _relative(text[:300], need_clock=True)
+    found = _first_text_match(text)
+    if found is not None:
+        return _adjacent_clock(text, *found)
+    return _relative(text[:300], need_clock=True)
 
 
 def date_from_url(url: str | None) -> datetime | None:
