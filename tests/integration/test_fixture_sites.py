@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fixture_sites.server import serve_site, source_for
-
 from newslake.discovery import DiscoveryError, discover
 from newslake.discovery_auto import resolve_auto
 from newslake.discovery_changes import undated_problem
