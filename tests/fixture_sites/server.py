@@ -18,6 +18,7 @@ def serve_site(name: str) -> Iterator[tuple[Site, str]]:
         site = BUILDERS[name](running.base_url)
         routes.update(site.routes)
         site.routes = routes  # mutate() edits what the server answers
+        site.requested = running.paths  # every path asked for, in order (politeness figures)
         yield site, running.base_url
 
 

@@ -44,6 +44,7 @@ class Site:
     languages: list[str]
     feed_paths: list[str] = field(default_factory=list)
     sitemap_paths: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
 
     def mutate(self, change: str) -> None:
         """Apply one real-world change: feed_gone, sitemap_moved, robots_disallow, dates_gone."""
