@@ -2,8 +2,8 @@
 
 Order: feeds announced by <link rel="alternate"> on the homepage, then the standard feed paths of the
 CMS the homepage reveals (WordPress, Drupal, Bitrix, Joomla, Pangea ...) and of its language versions;
-sitemaps from robots.txt `Sitemap:` lines, else the standard sitemap paths; date archives from the
-/YYYY/MM/DD/ shape of the article URLs found, checked by fetching one. Every request goes through the
+sitemaps from robots.txt `Sitemap:` lines, else the standard sitemap paths; a date archive from the
+/YYYY/MM/DD/ shape of the article URLs found, kept only when the latest day's archive page lists it. Every request goes through the
 source's polite Fetcher. What was found, and how, is kept so the run log and the raw index can say it.
 """
 
@@ -204,15 +204,27 @@ def find_entry_points(source: SourceConfig, fetcher: PageFetcher) -> FoundEntryP
             if _is_sitemap(get(url)):
                 found.sitemaps[url] = "cms-path"
                 break
-    template = archive_template(found.homepage_links, source.base_url)
+    dated = list(found.homepage_links)
+    template = archive_template(dated, source.base_url)
     if template is None:
-        for url in list(found.feeds)[:1]:
-            from newslake.discovery import parse_feed
+        from newslake.discovery import parse_feed
 
-            body = get(url)
-            template = archive_template([c.url for c in parse_feed(body or b"", url)], source.base_url)
-    if template is not None:
-        found.archive, found.archive_method = template, "url-shape"
+        for url in list(found.feeds)[:1]:
+            dated = [c.url for c in parse_feed(get(url) or b"", url)]
+            template = archive_template(dated, source.base_url)
+    if template is not None and probes < MAX_PROBES:
+        # Checked, not assumed: the archive page of the latest day seen must list that day's stories.
+        from newslake.discovery import parse_archive, url_date
+
+        days = sorted(d for d in (url_date(u) for u in dated) if d is not None)
+        page = source.absolute(template.format(date=days[-1])) if days else None
+        body = get(page, kind="html") if page else None
+        links = parse_archive(body, page)[0] if body and page else []
+        day_path = days[-1].strftime("/%Y/%m/%d/") if days else "//"
+        if any(day_path in urlsplit(link).path for link in links):
+            found.archive, found.archive_method = template, "url-shape"
+        else:
+            found.problems.append(f"article URLs are dated but no date archive answers at {page}")
     if not (found.feeds or found.sitemaps or found.archive):
         found.problems.append("no feed, sitemap or date archive found")
     return found
