@@ -199,7 +199,7 @@ def wordpress_site(base: str) -> Site:
     routes["/wp-sitemap.xml"] = Route(_index(base, ["/wp-sitemap-posts-post-1.xml"]), "application/xml")
     routes["/wp-sitemap-posts-post-1.xml"] = Route(_urlset(base, stories), "application/xml")
     routes["/robots.txt"] = Route(f"User-agent: *\nDisallow: /wp-admin/\n\nSitemap: {base}wp-sitemap.xml\n".encode(), "text/plain")
-    return Site("wordpress", routes, stories, "Asia/Almaty", ["en"], ["/feed/"], ["/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml"])
+    return Site("wordpress", routes, stories, "Asia/Bishkek", ["en"], ["/feed/"], ["/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml"])
 
 
 _RU_TOPICS = [
@@ -308,7 +308,7 @@ def bitrix_site(base: str) -> Site:
 
 def watchdog_site(base: str) -> Site:
     """A press-freedom watchdog: a worldwide feed and sitemap; Central Asia is one /region/ page among many."""
-    regions = ["central-asia", "africa", "americas", "middle-east", "central-asia", "asia-pacific"]
+    regions = ["central-asia", "africa", "central-asia", "central-asia", "americas", "central-asia"]
     stories = _stories(lambda i, d, t: f"/{d[:4]}/{d[5:7]}/{_slug(t)}/", 1)
     for s, region in zip(stories, regions, strict=True):
         s.region = region
@@ -328,7 +328,7 @@ def watchdog_site(base: str) -> Site:
     routes["/feed/"] = Route(_rss("Free Press Watch", base, stories, lambda s: s.utc().strftime("%a, %d %b %Y %H:%M:%S +0000")),
                              "application/rss+xml")
     routes["/robots.txt"] = Route(b"User-agent: *\nAllow: /\n", "text/plain")
-    return Site("watchdog", routes, stories, "America/New_York", ["en"], ["/feed/"], [])
+    return Site("watchdog", routes, stories, "Europe/Paris", ["en"], ["/feed/"], [])
 
 
 BUILDERS = {"wordpress": wordpress_site, "drupal": drupal_site, "rferl": rferl_site, "bitrix": bitrix_site,
