@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from fixture_sites.server import serve_site, source_for
-
 from newslake.errors import DataQualityError
 
 pytestmark = pytest.mark.integration
