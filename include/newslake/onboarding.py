@@ -14,6 +14,8 @@ from newslake.config import SourceConfig, parse_source
 # A country's main timezone, for a site on its country-code domain (Kazakhstan is UTC+5 since 2024).
 TLD_ZONES = {"kz": "Asia/Almaty", "kg": "Asia/Bishkek", "tj": "Asia/Dushanbe", "uz": "Asia/Tashkent",
              "tm": "Asia/Ashgabat", "ru": "Europe/Moscow", "cz": "Europe/Prague"}
+LANGUAGE_ZONES = {"kk": "Asia/Almaty", "ky": "Asia/Bishkek", "tg": "Asia/Dushanbe", "uz": "Asia/Tashkent",
+                  "tk": "Asia/Ashgabat"}
 # A zone for a UTC offset seen in the site's own timestamps when the domain says nothing.
 OFFSET_ZONES = {300: "Asia/Tashkent", 360: "Asia/Bishkek", 180: "Europe/Moscow", 60: "Europe/Prague",
                 120: "Europe/Prague", 0: "UTC", -300: "America/New_York", -240: "America/New_York"}
@@ -61,17 +63,26 @@ def offsets_in(body: bytes) -> list[int]:
     return found
 
 
-def infer_timezone(base_url: str, offsets: Counter) -> tuple[str, str]:
-    """(IANA zone, why): the country-code domain's zone, else the zone of the commonest non-zero offset."""
+def infer_timezone(base_url: str, offsets: Counter, languages: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(IANA zone, why): the country-code domain's zone, else the commonest non-zero offset's (the language's
+    country when its zone has that offset)."""
+    from zoneinfo import ZoneInfo
+
     tld = (urlsplit(base_url).hostname or "").rsplit(".", 1)[-1]
     if tld in TLD_ZONES:
         return TLD_ZONES[tld], f"the .{tld} domain"
     local = [(n, o) for o, n in offsets.items() if o != 0]
     if local:
         _, offset = max(local)
+        seen = f"timestamps at UTC{offset / 60:+g} ({offsets[offset]} seen)"
+        for lang in languages:
+            zone_name = LANGUAGE_ZONES.get(lang)
+            delta = ZoneInfo(zone_name).utcoffset(datetime.now()) if zone_name else None
+            if zone_name and delta is not None and delta.total_seconds() == offset * 60:
+                return zone_name, f"{seen} and {lang} pages"
         zone = OFFSET_ZONES.get(offset)
         if zone:
-            return zone, f"timestamps at UTC{offset / 60:+g} ({offsets[offset]} seen)"
+            return zone, seen
     return "UTC", "only UTC timestamps seen" if offsets else "no timestamps with an offset seen"
 
 
@@ -197,7 +208,8 @@ def probe(url: str, *, allow_private: bool = False, source_id: str | None = None
         report.problems.append(
             "the homepage links to Central Asia region/country pages (" + ", ".join(report.region_pages)
             + "): if its feeds and sitemaps cover the whole world, keep only discovery.pages")
-    report.timezone, report.timezone_reason = infer_timezone(source.base_url, report.offsets)
+    languages = tuple(lang for lang, _ in report.languages.most_common())
+    report.timezone, report.timezone_reason = infer_timezone(source.base_url, report.offsets, languages)
     return report, proposed_entry(source, found, report, crawl_delay)
 
 
