@@ -59,6 +59,7 @@ class FoundEntryPoints:
     language_versions: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     homepage_links: list[str] = field(default_factory=list)
+    homepage: bytes = b""  # the homepage as fetched (probe reads its title without asking again)
 
     def methods(self) -> dict[str, str]:
         """Every found entry point -> how it was found (for the run log and the raw index)."""
@@ -171,6 +172,7 @@ def find_entry_points(source: SourceConfig, fetcher: PageFetcher) -> FoundEntryP
         final_host = urlsplit(home.final_url).hostname
         if not source.is_allowed_host(final_host):
             found.problems.append(f"homepage redirects off the allowed domains to {home.final_url}")
+    found.homepage = html
     found.cms = detect_cms(html) if html else None
     found.homepage_links = page_links(html, source.base_url) if html else []
     for url in feed_links(html, source.base_url) if html else []:

@@ -134,8 +134,7 @@ def probe(url: str, *, allow_private: bool = False, source_id: str | None = None
         found = find_entry_points(source, fetcher)
         report.methods = found.methods()
         report.problems += found.problems
-        home = fetcher.fetch(source.base_url)
-        report.name = _title(home.body) if home.body else None
+        report.name = _title(found.homepage) if found.homepage else None
         report.region_pages = sorted({u for u in found.homepage_links if _REGION_PAGE_RE.search(urlsplit(u).path)
                                       and source.is_allowed_host(urlsplit(u).hostname)})
         for feed in found.feeds:
