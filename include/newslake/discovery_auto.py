@@ -60,6 +60,7 @@ class FoundEntryPoints:
     problems: list[str] = field(default_factory=list)
     homepage_links: list[str] = field(default_factory=list)
     homepage: bytes = b""  # the homepage as fetched (probe reads its title without asking again)
+    homepage_outcome: str = ""
 
     def methods(self) -> dict[str, str]:
         """Every found entry point -> how it was found (for the run log and the raw index)."""
@@ -164,6 +165,7 @@ def find_entry_points(source: SourceConfig, fetcher: PageFetcher) -> FoundEntryP
         return result.body if result.outcome == Outcome.FETCHED else None
 
     home = fetcher.fetch(source.base_url, kind="html")
+    found.homepage_outcome = str(home.outcome)
     if home.outcome != Outcome.FETCHED or not home.body:
         found.problems.append(f"homepage {source.base_url} -> {home.outcome} ({home.error or home.status})")
         html = b""
@@ -252,4 +254,12 @@ def resolve_auto(source: SourceConfig, fetcher: PageFetcher) -> tuple[SourceConf
         log.warning("source %s: auto-discovery: %s", source.id, problem)
     log.info("source %s: auto-discovery found %s", source.id,
              ", ".join(f"{u} ({m})" for u, m in sorted(methods.items())) or "nothing")
-    return with_found(source, found), methods
+    resolved = with_found(source, found)
+    d = resolved.discovery
+    if not (d.feeds or d.sitemaps or d.archive or d.pages):
+        from newslake.discovery import DiscoveryError
+
+        # Nothing to read is a refusal or a changed site, never an empty night.
+        raise DiscoveryError(f"source {source.id}: auto-discovery found no feed, sitemap or date archive: "
+                             + "; ".join(found.problems), {source.base_url: found.homepage_outcome or "fetched"})
+    return resolved, methods

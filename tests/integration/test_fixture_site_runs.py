@@ -61,3 +61,14 @@ def test_a_night_whose_pages_lost_their_dates_fails_naming_source_and_reason(loc
         site.mutate("dates_gone")
         with pytest.raises(DataQualityError, match=r"source fx_watchdog 2026-11-19: 4/4 pages have no publication date"):
             _stages(source, local_store, date(2026, 11, 19))
+
+
+def test_an_auto_source_whose_robots_now_disallows_us_fails_instead_of_an_empty_night(local_store):
+    from newslake.errors import SourceBlockedError
+
+    with serve_site("rferl") as (site, base):
+        source = source_for(site, base)  # auto: true, nothing configured
+        site.mutate("robots_disallow")
+        with pytest.raises(SourceBlockedError, match=r"source fx_rferl: auto-discovery found no feed, sitemap or "
+                                                     r"date archive: .*robots_disallowed"):
+            _stages(source, local_store, date(2026, 11, 19))
