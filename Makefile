@@ -15,7 +15,7 @@ help:
 	@echo "make shell  - a shell with newslake/airflow on PATH and the stack's settings"
 	@echo "make down   - stop everything 'make demo' started (data stays in .run/)"
 	@echo "make lint   - ruff, then mypy over include/newslake"
-	@echo "make bench  - extraction / fetching / lake benchmarks"
+	@echo "make bench  - extraction / fetching / enrichment benchmarks"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_extraction.py
 	$(PY) bench/bench_fetch.py
+	$(PY) bench/bench_enrichment.py
 
 lock:
 	$(UV) pip compile --quiet --python-version 3.11 requirements.txt requirements-dev.txt -o requirements.lock

@@ -189,7 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extractor", action="append", choices=sorted(EXTRACTORS), help="repeatable")
     parser.add_argument("--passes", type=int, default=2, help="timed passes per extractor (fastest counts)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="list the worst pages (-vv: misses)")
+    parser.add_argument("--pin-floors", metavar="REASON", default=None,
+                        help="raise the corpus gate's floors (tests/fixtures/extraction/corpus_floors.json) to just "
+                             "below today's figures, recording REASON; floors never go down without --lower")
+    parser.add_argument("--lower", action="store_true", help="with --pin-floors: allow a floor to go down")
     args = parser.parse_args(argv)
+    if args.pin_floors is not None:
+        return pin_floors(args.pin_floors, lower=args.lower)
     warnings.filterwarnings("ignore")
     import logging
 
@@ -197,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (f"| corpus | extractor | pages | precision | recall | F1 | accuracy | date acc | date acc ±tz "
               f"| title acc | author acc | pages/s |\n|{'---|' * 12}")
     print(header)
+    rows: dict[str, dict[str, dict]] = {}
     for corpus in args.corpus or list(CORPORA):
         available, loader = CORPORA[corpus]
         if not available():
@@ -205,10 +212,59 @@ def main(argv: list[str] | None = None) -> int:
         pages = list(loader(args.limit))
         for name in args.extractor or list(EXTRACTORS):
             row = evaluate(pages, name, args.verbose, args.passes)
+            rows.setdefault(corpus, {})[name] = row
             print(f"| {corpus} | {name} | {row['pages']} | {_fmt(row, 'precision')} | {_fmt(row, 'recall')} "
                   f"| {_fmt(row, 'f1')} | {_fmt(row, 'accuracy')} | {_fmt(row, 'date_acc')} "
                   f"| {_fmt(row, 'date_tz_acc')} | {_fmt(row, 'title_acc')} | {_fmt(row, 'authors_acc')} | {_fmt(row, 'pages_per_s', 1)} |",
                   flush=True)
+    for corpus, by_name in rows.items():
+        if "newslake" in by_name and "trafilatura" in by_name and by_name["trafilatura"]["pages_per_s"]:
+            ratio = by_name["newslake"]["pages_per_s"] / by_name["trafilatura"]["pages_per_s"]
+            print(f"{corpus}: newslake at {ratio:.2f}x trafilatura's pages/s (target >= 0.9x)")
+            by_name["newslake"]["speed_vs_trafilatura"] = ratio
+    print(json.dumps({"bench": "extraction", "results": rows}, sort_keys=True))
+    return 0
+
+
+FLOOR_MARGIN = 0.005  # floors sit this far below the figures they were pinned on (run-to-run noise is 0)
+
+
+def pin_floors(reason: str, *, lower: bool) -> int:
+    """Score the public corpora and move the gate's floors to just below today's figures (up only, unless lower)."""
+    sys.path.insert(0, str(ROOT / "tests" / "unit" / "extraction"))
+    from public_corpora import CORPORA as GATED
+    from public_corpora import FLOORS, METRICS, corpora_dir, digest, read_floors, score
+
+    pinned = read_floors() if FLOORS.exists() else {"corpora": {}, "history": []}
+    changed_down = []
+    for name in GATED:
+        folder = corpora_dir() / name
+        if not folder.is_dir():
+            print(f"corpus {name} not found at {folder}", file=sys.stderr)
+            return 2
+        figures = score(folder).as_dict()
+        old = pinned["corpora"].get(name, {}).get("floors", {})
+        new = {}
+        for metric in METRICS:
+            value = figures[metric]
+            if value is None:
+                continue
+            proposed = round(int((value - FLOOR_MARGIN) * 1000) / 1000, 3)
+            if metric in old and proposed < old[metric]:
+                if not lower:
+                    proposed = old[metric]
+                else:
+                    changed_down.append(f"{name}.{metric}")
+            new[metric] = proposed
+            print(f"{name} {metric}: {value:.4f} -> floor {proposed} (was {old.get(metric, '-')})")
+        pinned["corpora"][name] = {"sha256": digest(folder), "floors": new}
+    entry = {"when": datetime.now().date().isoformat(), "reason": reason,
+             "floors": {name: pinned["corpora"][name]["floors"] for name in GATED}}
+    if changed_down:
+        entry["lowered"] = True
+    pinned["history"].append(entry)
+    FLOORS.write_text(json.dumps(pinned, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(json.dumps({"bench": "pin-floors", "lowered": changed_down, "floors": entry["floors"]}, sort_keys=True))
     return 0
 
 

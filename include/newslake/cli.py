@@ -29,8 +29,10 @@ from newslake.errors import (
     EXIT_VALIDATION,
     MissingInputError,
     NewslakeError,
+    NotAnArticleError,
     SourceBlockedError,
     SourceUnreachableError,
+    UsageError,
 )
 from newslake.wording import plural
 
@@ -102,6 +104,11 @@ def _cmd_extract(args) -> int:
         if not path.is_file():
             raise MissingInputError(f"{target} is neither an http(s) URL nor a file")
         html, url, headers, fetched_at = path.read_bytes(), args.url or path.resolve().as_uri(), None, None
+    from newslake.fetching.content import not_a_page
+
+    what = not_a_page(html)
+    if what:
+        raise NotAnArticleError(f"{target} is {what}, not an HTML page: nothing to extract")
     # The response's charset header is evidence: the one decoder weighs it with the bytes.
     article = extract_article(html, url, source=source, headers=headers, fetched_at=fetched_at)
     print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
@@ -169,6 +176,20 @@ def _cmd_source_check(args) -> int:
     return EXIT_OK if result.records else EXIT_VALIDATION
 
 
+def _cmd_migrate(args) -> int:
+    from newslake.migrate import check_outcomes, migrate_source
+    from newslake.storage import StorageSettings, open_store
+
+    source = get_source(args.source, args.config)
+    if args.first and args.last and args.first > args.last:
+        raise UsageError(f"--from {args.first} is after --to {args.last}")
+    store = open_store(StorageSettings.from_env())
+    outcomes = migrate_source(source, store, args.first, args.last, force=args.force)
+    print(json.dumps({"source": source.id, "partitions": [o.to_dict() for o in outcomes]}, indent=2))
+    check_outcomes(source.id, outcomes)
+    return EXIT_OK
+
+
 def _day(value: str) -> date:
     """argparse type for --date: a real calendar day written YYYY-MM-DD."""
     try:
@@ -212,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", action="store_true", help="re-extract from the raw zone, no HTTP")
     p.add_argument("--run-id", help="run id recorded in the records (default: cli__DATE__random)")
     p.set_defaults(func=_cmd_ingest)
+    p = sub.add_parser("migrate", help="rewrite a source's partitions to the current schema from the raw zone (no HTTP)")
+    p.add_argument("--source", required=True)
+    p.add_argument("--from", dest="first", type=_day, help="first UTC day, YYYY-MM-DD (default: the oldest)")
+    p.add_argument("--to", dest="last", type=_day, help="last UTC day, YYYY-MM-DD (default: the newest)")
+    p.add_argument("--force", action="store_true", help="re-extract partitions already at the current schema too")
+    p.set_defaults(func=_cmd_migrate)
     p = sub.add_parser("source", help="onboard a source: probe a site, check one day before enabling")
     source_sub = p.add_subparsers(dest="source_command", required=True)
     q = source_sub.add_parser("probe", help="discover a site's feeds/sitemaps, extract a few articles, propose an entry")

@@ -94,7 +94,8 @@ class SourceConfig:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     selectors: Selectors = field(default_factory=Selectors)
     enabled: bool = True
-    allow_private_network: bool = False
+    allow_private_network: bool = False  # the private-address guard off for the whole source (the demo only)
+    allow_private_endpoints: tuple[str, ...] = ()  # exact private "host:port" peers allowed; the guard stays on
     quarantine_threshold: float = 0.2
     min_articles_per_day: int = 0
     owner: str = "newslake"
@@ -209,6 +210,18 @@ def _bool(data: dict, key: str, where: str, default: bool) -> bool:
     return value
 
 
+def _endpoints(data: dict, key: str, where: str) -> tuple[str, ...]:
+    endpoints = _str_list(data, key, where)
+    for endpoint in endpoints:
+        host, _, port = endpoint.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536 or "/" in endpoint:
+            raise ConfigError(f"{where}.{key}: {endpoint!r} is not an exact host:port (e.g. 127.0.0.1:8765)")
+    if endpoints and data.get("allow_private_network"):
+        raise ConfigError(f"{where}: allow_private_network turns the guard off entirely; "
+                          f"drop it to allow only {key} {list(endpoints)}")
+    return tuple(e.lower().strip("[]") if e.startswith("[") else e.lower() for e in endpoints)
+
+
 def _date(data: dict, key: str, where: str, default: date | None) -> date | None:
     value = data.get(key, default)
     if value is None or isinstance(value, date):
@@ -312,6 +325,7 @@ def parse_source(data: dict, where: str, defaults: dict | None = None) -> Source
         selectors=_parse_selectors(data.get("selectors") or {}, f"{where}.selectors"),
         enabled=_bool(data, "enabled", where, True),
         allow_private_network=_bool(data, "allow_private_network", where, False),
+        allow_private_endpoints=_endpoints(data, "allow_private_endpoints", where),
         quarantine_threshold=_num(data, "quarantine_threshold", where, 0.2, lo=0, hi=1),
         min_articles_per_day=_num(data, "min_articles_per_day", where, 0, lo=0, hi=100_000, kind=int),
         owner=_str(data, "owner", where, defaults.get("owner", "newslake")),

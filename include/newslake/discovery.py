@@ -268,6 +268,7 @@ class _Collector:
     def __init__(self, source: SourceConfig, start: datetime, end: datetime):
         self.source, self.start, self.end = source, start, end
         self.by_url: dict[str, Candidate] = {}
+        self.ruled_out: set[str] = set()  # URLs an entry point's date put outside the interval
         self.counts: Counter = Counter()
         self.pattern = re.compile(source.discovery.article_url_pattern) if source.discovery.article_url_pattern else None
 
@@ -281,10 +282,17 @@ class _Collector:
         if require_pattern and self.pattern and not self.pattern.search(candidate.url):
             self.counts["skipped_not_article"] += 1
             return
+        key = normalise_url(candidate.url)
         if not self._may_belong(candidate):
             self.counts["skipped_out_of_interval"] += 1
+            # A dated mention outranks an undated one (an archive link), whichever was read first.
+            self.ruled_out.add(key)
+            if key in self.by_url and self.by_url[key].hint_date() is None:
+                del self.by_url[key]
             return
-        key = normalise_url(candidate.url)
+        if key in self.ruled_out and candidate.hint_date() is None:
+            self.counts["skipped_out_of_interval"] += 1
+            return
         existing = self.by_url.get(key)
         if existing is None:
             candidate.url = key

@@ -76,8 +76,20 @@ class MissingInputError(TerminalError):
     exit_code = EXIT_USAGE
 
 
+class NotAnArticleError(TerminalError):
+    """The input handed to extraction is not an HTML page (an image, a PDF, JSON, a feed, an empty file)."""
+
+    exit_code = EXIT_USAGE
+
+
 class PartitionConflictError(TerminalError):
     """Another publisher committed this partition after us: our data is not what readers see."""
+
+    exit_code = EXIT_CONFLICT
+
+
+class NewerSchemaError(TerminalError):
+    """The partition was written by a newer schema version than this code's: overwriting would drop columns."""
 
     exit_code = EXIT_CONFLICT
 

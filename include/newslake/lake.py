@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from newslake.errors import PartitionBusyError, PartitionConflictError
+from newslake.errors import NewerSchemaError, PartitionBusyError, PartitionConflictError
 from newslake.layout import (
     PART_NAME,
     PARTITION_KEYS,
@@ -26,11 +26,14 @@ from newslake.layout import (
 )
 from newslake.storage import ObjectInfo, ObjectStore, PreconditionFailed
 
-SCHEMA_VERSION = 1
+# 2: enrichment columns (countries, primary_country, organizations, topics, topic_evidence).
+SCHEMA_VERSION = 2
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3
 
 _TS = pa.timestamp("us", tz="UTC")
+# One topic's evidence: the label and the sentence that matched it.
+EVIDENCE_TYPE = pa.list_(pa.struct([pa.field("topic", pa.string()), pa.field("sentence", pa.string())]))
 
 
 class LakeError(ValueError):
@@ -71,6 +74,12 @@ _COLUMNS: list[tuple[str, pa.DataType, bool, bool]] = [
     ("fetched_at", _TS, True, False),
     ("raw_key", pa.string(), True, False),
     ("run_id", pa.string(), True, False),
+    # Enrichment (schema 2), appended so that readers matching columns by position still see v1 columns.
+    ("countries", pa.list_(pa.string()), True, False),  # ISO 3166-1 alpha-2, sorted
+    ("primary_country", pa.string(), True, False),
+    ("organizations", pa.list_(pa.string()), True, False),  # canonical names from organizations.yaml
+    ("topics", pa.list_(pa.string()), True, False),  # labels from taxonomy.yaml
+    ("topic_evidence", EVIDENCE_TYPE, True, False),  # [{topic, sentence}], one per topic
 ]
 _ARTICLE_FIELDS = [pa.field(name, kind, nullable=nullable) for name, kind, nullable, _ in _COLUMNS]
 REQUIRED_COLUMNS = tuple(name for name, _, _, required in _COLUMNS if required)
@@ -83,6 +92,11 @@ def nullable_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([f.with_nullable(True) for f in schema], metadata=schema.metadata)
 
 
+def reader_schema() -> pa.Schema:
+    """ARTICLE_SCHEMA plus the hive keys source and dt: pass it to readers so older partitions get nulls."""
+    return ARTICLE_SCHEMA.append(pa.field("source", pa.string())).append(pa.field("dt", pa.string()))
+
+
 # Unvalidated rows (any column may be null); validation turns them into ARTICLE_SCHEMA tables.
 CANDIDATE_SCHEMA = nullable_schema(ARTICLE_SCHEMA)
 QUARANTINE_SCHEMA = _schema(
@@ -91,7 +105,7 @@ QUARANTINE_SCHEMA = _schema(
     "quarantine",
 )
 
-_LIST_COLUMNS = {"authors", "tags", "failed_expectations"}
+_LIST_COLUMNS = {"authors", "tags", "failed_expectations", "countries", "organizations", "topics", "topic_evidence"}
 
 
 # --------------------------------------------------------------------------- rows -> table
@@ -121,6 +135,8 @@ def _normalise_row(row: Mapping[str, Any], schema: pa.Schema) -> dict[str, Any]:
         value = row.get(name)
         if pa.types.is_timestamp(field.type):
             value = _as_utc(value, name)
+        elif name == "topic_evidence" and isinstance(value, Mapping):
+            value = [{"topic": t, "sentence": sentence} for t, sentence in value.items()]
         elif name in _LIST_COLUMNS:
             value = [] if value is None else list(value)
         elif name == "field_sources" and isinstance(value, Mapping):
@@ -264,7 +280,8 @@ def write_partition(
     and is fenced off by re-versioning the manifest before taking over. So the manifest always ends
     up describing the part-0 readers get, the last complete publish wins, and a publisher whose
     commit was fenced raises PartitionConflictError instead of returning someone else's data.
-    An empty table still writes a valid 0-row part-0.
+    An empty table still writes a valid 0-row part-0. A partition whose manifest records a newer
+    schema_version than SCHEMA_VERSION is never overwritten (NewerSchemaError).
     """
     day = as_day(day)
     part, manifest_name = part_key(zone, source_id, day), manifest_key(zone, source_id, day)
@@ -273,6 +290,7 @@ def write_partition(
     deadline = time.monotonic() + wait_seconds
     while True:
         state = _partition_state(store, part, manifest_name)
+        _refuse_newer_schema(part, state, run_id)
         base_etag = state.manifest_etag
         if not state.committed:
             assert state.data is not None
@@ -307,6 +325,22 @@ def write_partition(
             ) from None
         _drop_other_parts(store, part)
         return manifest
+
+
+def _refuse_newer_schema(part: str, state: _PartitionState, run_id: str) -> None:
+    """A partition written by a newer schema holds columns this code would drop: never overwrite it."""
+    manifest = state.manifest or {}
+    written = manifest.get("schema_version")
+    try:
+        version = int(written) if written is not None else None
+    except (TypeError, ValueError):
+        version = None
+    if version is not None and version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{part}: written with schema version {version} by run {manifest.get('run_id', '?')}, "
+            f"this newslake writes version {SCHEMA_VERSION}; run {run_id} refuses to overwrite it "
+            "(upgrade newslake on this worker)"
+        )
 
 
 def _claim(store: ObjectStore, part: str, data: bytes, current: ObjectInfo | None) -> str:

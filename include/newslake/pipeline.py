@@ -189,19 +189,29 @@ def fetch_stage(
 ) -> StageResult:
     """Fetch every candidate politely, storing raw bodies and the day's raw index before any parsing."""
     from newslake.discovery import candidates_from_rows
-    from newslake.rawzone import RawZoneWriter, index_key
+    from newslake.fetching import Outcome
+    from newslake.rawzone import RawZoneWriter, index_key, read_raw_index, revalidation
 
     started = _now()
     handover = json.loads(ctx.store.get(handed.key("candidates")))
     candidates = {c.url: c for c in candidates_from_rows(handover["candidates"])}
     total = len(candidates)
+    try:
+        stored, validators = revalidation(read_raw_index(ctx.store, ctx.source.id, ctx.day))
+    except ObjectNotFound:
+        stored, validators = {}, {}
     writer = RawZoneWriter(ctx.store, ctx.source.id, ctx.day, ctx.run_id)
     # Which entry points discovery used, and how it found them, travel with the day's raw index.
     writer.metadata["newslake.entry_points"] = json.dumps(
         {url: {"outcome": outcome, "method": (handover.get("entry_point_methods") or {}).get(url, "configured")}
          for url, outcome in handover.get("entry_points", {}).items()}, sort_keys=True)
-    for done, result in enumerate(fetcher.fetch_many(list(candidates)), start=1):
-        writer.add(result, extra=_hint_columns(candidates.get(result.url)))
+    fetched = fetcher.fetch_many(list(candidates), validators={u: validators[u] for u in candidates if u in validators})
+    for done, result in enumerate(fetched, start=1):
+        hints = _hint_columns(candidates.get(result.url))
+        if result.outcome is Outcome.NOT_MODIFIED and result.url in stored:
+            writer.keep(stored[result.url], extra=hints)  # the stored body is still current
+        else:
+            writer.add(result, extra=hints)
         if done % 25 == 0 or done == total:
             so_far = writer.counts
             log.info("fetched %d/%d, %d failed", done, total, done - so_far["fetched"] - so_far["not_modified"])
@@ -268,6 +278,7 @@ def _hints_from_row(row: dict):
 
 def build_record(article, row: dict) -> dict:
     """One lake record from an extracted Article and its raw index row, with exactly ARTICLE_SCHEMA's fields."""
+    from newslake.enrichment import enrich
     from newslake.lake import ARTICLE_SCHEMA
     from newslake.urls import article_id
 
@@ -287,6 +298,14 @@ def build_record(article, row: dict) -> dict:
         "raw_key": row.get("raw_key"),
         "run_id": row.get("run_id"),
     }
+    enriched = enrich(article.title, body, article.language, article.dateline_place)
+    values.update(
+        countries=enriched.countries,
+        primary_country=enriched.primary_country,
+        organizations=enriched.organizations,
+        topics=enriched.topics,
+        topic_evidence=enriched.evidence_rows(),
+    )
     # Every other field is the Article attribute of the same name: a new schema field is one edit.
     return {name: values[name] if name in values else getattr(article, name) for name in ARTICLE_SCHEMA.names}
 
@@ -314,14 +333,14 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     from newslake.extraction import extract_article
     from newslake.fetching import decode_html
     from newslake.lake import ARTICLE_SCHEMA, parquet_bytes, read_parquet_bytes, records_to_table
-    from newslake.rawzone import read_raw_body
+    from newslake.rawzone import read_raw_body, usable_body
 
     started = _now()
     index = read_parquet_bytes(ctx.store.get(handed.key("raw_index")))
     counts: Counter = Counter()
     records: dict[str, dict] = {}
     for row in sorted(index.to_pylist(), key=lambda r: r["url"]):
-        if row["outcome"] != "fetched" or not row.get("raw_key"):
+        if not usable_body(row):
             continue
         counts["pages"] += 1
         try:

@@ -120,6 +120,19 @@ class RawZoneWriter:
             self._rows[result.url] = row  # re-adding a URL replaces its row: one row per URL
         return key
 
+    def keep(self, previous: dict[str, Any], extra: dict[str, Any] | None = None) -> str | None:
+        """Record a 304 for a URL whose stored body (previous index row) is still current; returns its raw key."""
+        if self._closed:
+            raise RuntimeError("RawZoneWriter is closed")
+        # The body, its status, fetch time and run stay those of the fetch that stored them, so the
+        # records built from it (and the partition) are byte-identical to the last run's.
+        row = {name: previous.get(name) for name in INDEX_SCHEMA.names}
+        row["outcome"] = Outcome.NOT_MODIFIED.value
+        row.update(extra or {})
+        with self._lock:
+            self._rows[str(row["url"])] = row
+        return row["raw_key"]
+
     @property
     def counts(self) -> dict[str, int]:
         """Rows per outcome so far (every outcome present)."""
@@ -165,6 +178,25 @@ def read_raw_index(store: ObjectStore, source_id: str, day: date) -> pa.Table:
 def read_raw_body(store: ObjectStore, key: str) -> bytes:
     """The stored body under a raw key, gunzipped."""
     return gzip.decompress(store.get(key))
+
+
+def usable_body(row: dict[str, Any]) -> bool:
+    """True when an index row points to a stored page body (fetched now, or unchanged since it was fetched)."""
+    return row.get("outcome") in (Outcome.FETCHED.value, Outcome.NOT_MODIFIED.value) and bool(row.get("raw_key"))
+
+
+def revalidation(index: pa.Table) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
+    """From a day's previous index: rows with a stored body by URL, and the validators to re-fetch them with."""
+    rows, validators = {}, {}
+    for row in index.to_pylist():
+        if not usable_body(row):
+            continue
+        headers = json.loads(row.get("headers") or "{}")
+        found = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+        found = {k: v for k, v in found.items() if v}
+        if found:
+            rows[row["url"]], validators[row["url"]] = row, found
+    return rows, validators
 
 
 def index_counts(table: pa.Table) -> dict[str, int]:

@@ -152,6 +152,36 @@ def test_extract_a_local_file(tmp_path):
     assert record["dateline_place"] == "Osh"
 
 
+NOT_PAGES = {
+    "logo.png": (b"\x89PNG\r\n\x1a\n" + bytes(64), "a PNG image"),
+    "report.pdf": (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "a PDF document"),
+    "record.json": (b'{"title": "Blogger fined", "body": "<p>text</p>"}', "JSON"),
+    "empty.html": (b"", "an empty file"),
+    "feed.xml": (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><title>x</title>'
+                 b"<link>https://wire.example.kz/1</link></item></channel></rss>", "an RSS feed"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_PAGES))
+def test_extract_says_what_a_non_html_file_is_and_fails(tmp_path, name):
+    """Finding 7: no all-null record and exit 0 for an image, a PDF, JSON, an empty file or a feed."""
+    body, what = NOT_PAGES[name]
+    path = tmp_path / name
+    path.write_bytes(body)
+    out = run("extract", str(path))
+    assert out.returncode == EXIT_USAGE, out.stdout + out.stderr
+    assert out.stdout == ""
+    assert f"is {what}, not an HTML page" in one_line(out.stderr)
+
+
+@pytest.mark.parametrize(("path", "what"), [("rss.xml", "is an RSS feed"), ("_fault/binary/cli1", "not_html"),
+                                             ("_fault/pdf/cli2", "not_html")])
+def test_extract_over_http_refuses_what_is_not_a_page(demo_site, path, what):
+    out = run("extract", demo_site.url(path), env={"NEWSLAKE_DEMO_BASE_URL": demo_site.base_url})
+    assert out.returncode == EXIT_USAGE, out.stdout + out.stderr
+    assert what in one_line(out.stderr) and out.stdout == ""
+
+
 def test_extract_refuses_urls_outside_every_source():
     out = run("extract", "https://unknown.example.org/news/1")
     assert out.returncode == EXIT_USAGE and "belongs to no configured source" in one_line(out.stderr)

@@ -43,7 +43,7 @@ FAULT_MATRIX = [
     ("_fault/big/mbiglen?mb=50&length=1", Outcome.TOO_LARGE, "Content-Length"),
     ("_fault/gzip-bomb/mbomb", Outcome.TOO_LARGE, "gzip"),
     ("_fault/br-bomb/mbr?gb=0.25", Outcome.TOO_LARGE, "br"),
-    ("_fault/redirect-loop/mloop/a", Outcome.TRANSIENT_FAILED, "redirects"),
+    ("_fault/redirect-loop/mloop/a", Outcome.REDIRECT_LOOP, "redirect loop"),
     ("_fault/redirect-offsite/moff", Outcome.OFF_DOMAIN, "offsite.invalid"),
     ("private/secret-page/", Outcome.ROBOTS_DISALLOWED, "robots"),
     ("_fault/wrong-charset/mwrong", Outcome.FETCHED, None),
@@ -183,13 +183,41 @@ def test_gzip_encoded_page_is_decoded(site):
     assert len(result.body) >= 10 << 20 and set(result.body[:4096]) == {0}
 
 
-def test_redirect_loop_is_capped(site):
-    source = make_source(site.base_url, max_redirects=3)
+def test_redirect_loop_is_its_own_outcome_and_stops_at_the_first_repeat(site):
+    source = make_source(site.base_url, max_redirects=5)
     with Fetcher(source) as fetcher:
         result = fetcher.fetch(site.base_url + "_fault/redirect-loop/l1/a")
-    assert result.outcome is Outcome.TRANSIENT_FAILED and "more than 3 redirects" in result.error
+    assert result.outcome is Outcome.REDIRECT_LOOP and "redirects back to itself" in result.error
     assert result.attempts == 1  # a loop is not retried
-    assert hits(site, "l1") == 4
+    assert hits(site, "l1") == 2  # a -> b -> a: the repeat of a is never requested
+
+
+def test_a_chain_longer_than_max_redirects_is_a_redirect_loop(site):
+    source = make_source(site.base_url, max_redirects=1)
+    with Fetcher(source) as fetcher:
+        result = fetcher.fetch(site.base_url + "_fault/redirect-loop/l2/a")
+    assert result.outcome is Outcome.REDIRECT_LOOP and "more than 1 redirects" in result.error
+    assert hits(site, "l2") == 2
+
+
+def test_redirect_loops_do_not_count_toward_blocking(site, local_store):
+    """Finding 4: a day whose pages all loop is not 'the source may be blocking us' and not 'try later'."""
+    import json
+    from datetime import date
+
+    from newslake.pipeline import RunContext, day_interval, fetch_stage
+
+    source = make_source(site.base_url, max_retries=2)
+    start, end = day_interval(date(2026, 11, 18))
+    ctx = RunContext(source, start, end, "run-loops", local_store)
+    urls = [site.base_url + f"_fault/redirect-loop/lb{i}/a" for i in range(6)]
+    key = ctx.work_key("candidates.json")
+    local_store.put(key, json.dumps({"candidates": [{"url": u} for u in urls]}).encode())
+    with Fetcher(source, blocked_streak_limit=2) as fetcher:
+        result = fetch_stage(ctx, fetcher, ctx.first_result().then("discover", {}, start, candidates=key))
+    counts = result.counts["fetch"]
+    assert counts["redirect_loop"] == 6 and counts["transient_failed"] == 0 and counts["blocked"] == 0
+    assert all(hits(site, f"lb{i}") == 2 for i in range(6))  # each asked once, none given up as blocked
 
 
 def test_redirect_to_other_domain_is_not_followed(site):

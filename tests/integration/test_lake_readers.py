@@ -202,3 +202,129 @@ def test_spark_read_parquet_dir(lake_dir: Path) -> None:
         assert first.microsecond == 123456
     finally:
         spark.stop()
+
+
+# --------------------------------------------------------------------------- schema 1 and 2 side by side
+
+ENRICHMENT_COLUMNS = ["countries", "primary_country", "organizations", "topics", "topic_evidence"]
+
+
+def _enriched(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row.update(countries=["KZ"], primary_country="KZ", organizations=["Adil Soz"],
+                   topics=["detention_or_arrest"],
+                   topic_evidence=[{"topic": "detention_or_arrest", "sentence": "Police detained a blogger."}])
+    return rows
+
+
+def _put_v1_partition(store, source: str, day: str, rows: list[dict]) -> None:
+    """A partition exactly as a schema-1 newslake wrote it: no enrichment columns, version 1 in file and manifest."""
+    import json
+
+    from newslake.lake import parquet_bytes
+    from newslake.layout import manifest_key, part_key
+
+    table = records_to_table(rows).drop_columns(ENRICHMENT_COLUMNS)
+    table = table.replace_schema_metadata({**table.schema.metadata, b"newslake.schema_version": b"1"})
+    store.put(part_key("articles", source, day), parquet_bytes(table))
+    store.put(manifest_key("articles", source, day), json.dumps({"schema_version": 1, "rows": len(rows)}).encode())
+
+
+@pytest.fixture(scope="module")
+def mixed_lake(tmp_path_factory) -> Path:
+    """alpha 03-14 written by schema 1 (3 rows), alpha 03-15 and beta 03-14 by schema 2 (2 + 4 rows)."""
+    root = tmp_path_factory.mktemp("mixed")
+    store = LocalStore(root)
+    _put_v1_partition(store, "alpha", "2026-03-14", _rows("alpha", "2026-03-14", 3))
+    for source, day, n in (("alpha", "2026-03-15", 2), ("beta", "2026-03-14", 4)):
+        write_partition(store, "articles", source, day, records_to_table(_enriched(_rows(source, day, n))), run_id="v2")
+    return root
+
+
+MIXED_DETENTIONS = {("alpha", "2026-03-15"): 2, ("beta", "2026-03-14"): 4}
+
+
+def _lake_schema() -> pa.Schema:
+    from newslake.lake import ARTICLE_SCHEMA
+
+    return ARTICLE_SCHEMA.append(pa.field("source", pa.string())).append(pa.field("dt", pa.string()))
+
+
+def test_pyarrow_dataset_reads_old_and_new_partitions_with_the_lake_schema(mixed_lake: Path) -> None:
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(mixed_lake / "articles", schema=_lake_schema(), format="parquet", partitioning="hive")
+    table = dataset.to_table()
+    assert table.num_rows == 9
+    old = table.filter(pc.field("dt") == "2026-03-14").filter(pc.field("source") == "alpha")
+    assert old.column("topics").to_pylist() == [None, None, None]  # schema 1 had no enrichment: null, not []
+    new = table.filter(pc.field("source") == "beta")
+    assert new.column("topic_evidence").to_pylist()[0] == [
+        {"topic": "detention_or_arrest", "sentence": "Police detained a blogger."}
+    ]
+
+
+def test_pandas_reads_old_and_new_partitions_with_the_lake_schema(mixed_lake: Path) -> None:
+    import pandas as pd
+
+    df = pd.read_parquet(mixed_lake / "articles", schema=_lake_schema())
+    assert len(df) == 9
+    detained = df[df["topics"].apply(lambda t: t is not None and "detention_or_arrest" in list(t))]
+    assert detained.groupby(["source", "dt"]).size().to_dict() == MIXED_DETENTIONS
+
+
+def test_polars_reads_old_and_new_partitions_inserting_missing_columns(mixed_lake: Path) -> None:
+    import polars as pl
+    from newslake.lake import ARTICLE_SCHEMA
+
+    lf = pl.scan_parquet(
+        str(mixed_lake / "articles" / "**" / "*.parquet"), hive_partitioning=True,
+        schema=pl.from_arrow(ARTICLE_SCHEMA.empty_table()).schema, missing_columns="insert",
+    )
+    df = lf.collect()
+    assert df.height == 9
+    assert df.schema["topics"] == pl.List(pl.String)
+    per = (df.filter(pl.col("topics").list.contains("detention_or_arrest")).group_by("source", "dt").len()
+           .sort("source").to_dicts())
+    assert {(r["source"], str(r["dt"])): r["len"] for r in per} == MIXED_DETENTIONS
+
+
+def test_duckdb_reads_old_and_new_partitions_by_name(mixed_lake: Path) -> None:
+    import duckdb
+
+    glob = str(mixed_lake / "articles" / "**" / "*.parquet")
+    rows = duckdb.connect().execute(
+        "select source, cast(dt as varchar), count(*) filter (where list_contains(topics, 'detention_or_arrest')), "
+        "count(*) from read_parquet(?, hive_partitioning=1, union_by_name=true) group by all order by all",
+        [glob],
+    ).fetchall()
+    assert rows == [("alpha", "2026-03-14", 0, 3), ("alpha", "2026-03-15", 2, 2), ("beta", "2026-03-14", 4, 4)]
+
+
+@pytest.mark.skipif(__import__("shutil").which("java") is None, reason="Spark needs a Java runtime")
+def test_spark_reads_old_and_new_partitions_with_merge_schema(mixed_lake: Path) -> None:
+    import logging
+
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    spark = (
+        SparkSession.builder.master("local[1]")
+        .appName("newslake-mixed-schema")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    try:
+        df = spark.read.option("mergeSchema", "true").parquet(str(mixed_lake / "articles"))
+        types = dict(df.dtypes)
+        assert types["topics"] == "array<string>"
+        assert types["topic_evidence"] == "array<struct<topic:string,sentence:string>>"
+        detained = df.where(F.array_contains("topics", "detention_or_arrest")).groupBy("source", "dt").count()
+        assert {(r["source"], str(r["dt"])): r["count"] for r in detained.collect()} == MIXED_DETENTIONS
+        assert df.count() == 9
+    finally:
+        spark.stop()

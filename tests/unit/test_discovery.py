@@ -74,9 +74,9 @@ class ScriptedFetcher:
         return FetchResult(url, url, 200 if body else 404, outcome, dict(headers), body, "application/xml",
                            datetime.now(timezone.utc), 1, None, 0.0)
 
-    def fetch_many(self, urls, *, kind="html"):
+    def fetch_many(self, urls, *, kind="html", validators=None):
         for url in urls:
-            yield self.fetch(url, kind=kind)
+            yield self.fetch(url, kind=kind, validators=(validators or {}).get(url))
 
     def robots(self, url):
         return RobotsRules(status="missing")  # no robots.txt: everything allowed, no sitemaps announced

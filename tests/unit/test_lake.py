@@ -31,6 +31,7 @@ RECORD_COLUMNS = [
     "published_at", "modified_at", "date_source", "dateline", "dateline_place",
     "dateline_agency", "language", "section", "tags", "word_count", "content_sha256",
     "extraction_method", "field_sources", "http_status", "fetched_at", "raw_key", "run_id",
+    "countries", "primary_country", "organizations", "topics", "topic_evidence",
 ]  # fmt: skip
 
 
@@ -311,3 +312,30 @@ def test_a_publisher_fenced_off_between_its_writes_says_so_and_the_manifest_stay
     manifest = _consistent(local_store)
     assert (manifest["run_id"], manifest["rows"]) == ("r-takeover", 5)
     assert read_partition(local_store, "articles", "demo", "2026-03-14").num_rows == 5
+
+
+def test_enrichment_columns_round_trip_with_evidence_given_as_a_mapping() -> None:
+    row = make_row(1, countries=["KZ"], primary_country="KZ", organizations=["Adil Soz"],
+                   topics=["detention_or_arrest"], topic_evidence={"detention_or_arrest": "Police detained him."})
+    table = pq.read_table(pa.BufferReader(parquet_bytes(records_to_table([row]))))
+    got = table.to_pylist()[0]
+    assert (got["countries"], got["primary_country"], got["organizations"]) == (["KZ"], "KZ", ["Adil Soz"])
+    assert got["topic_evidence"] == [{"topic": "detention_or_arrest", "sentence": "Police detained him."}]
+    assert records_to_table([make_row(2)]).to_pylist()[0]["topic_evidence"] == []
+
+
+def test_a_partition_written_by_a_newer_schema_is_never_overwritten(local_store) -> None:
+    import json
+
+    from newslake.errors import NewerSchemaError
+    from newslake.layout import manifest_key
+
+    write_partition(local_store, "articles", "demo", "2026-03-14", records_to_table([make_row(1)]), run_id="old")
+    key = manifest_key("articles", "demo", date(2026, 3, 14))
+    manifest = json.loads(local_store.get(key))
+    manifest["schema_version"] = SCHEMA_VERSION + 1
+    local_store.put(key, json.dumps(manifest).encode())
+    before = local_store.get(partition_prefix("articles", "demo", date(2026, 3, 14)) + "part-0.parquet")
+    with pytest.raises(NewerSchemaError, match=rf"schema version {SCHEMA_VERSION + 1} .* refuses to overwrite"):
+        write_partition(local_store, "articles", "demo", "2026-03-14", records_to_table([make_row(2)]), run_id="new")
+    assert local_store.get(partition_prefix("articles", "demo", date(2026, 3, 14)) + "part-0.parquet") == before

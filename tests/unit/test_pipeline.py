@@ -80,9 +80,9 @@ class ScriptedFetcher:
         body = self.pages.get(url)
         return self._result(url, 200 if body else 404, Outcome.FETCHED if body else Outcome.GONE, body)
 
-    def fetch_many(self, urls, *, kind="html"):
+    def fetch_many(self, urls, *, kind="html", validators=None):
         for url in urls:
-            yield self.fetch(url, kind=kind)
+            yield self.fetch(url, kind=kind, validators=(validators or {}).get(url))
 
     def robots(self, url):
         return RobotsRules(status="missing")  # no robots.txt: everything allowed, no sitemaps announced

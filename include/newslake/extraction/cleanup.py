@@ -47,6 +47,71 @@ _SUMMARY_LABEL_RE = re.compile(r"^(?:key (?:points|facts|takeaways)|highlights|i
                                r"|кратко|основное)\s*:?$", re.IGNORECASE)
 
 
+# the attribution line under an embedded post: '— Simon Ateba (@simonateba) December 19, 2023'
+_POST_CREDIT_RE = re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,15}\)\s+\w+\.?\s+\d{1,2},\s+\d{4}\s*$")
+# a recommendation block's label, followed by its bullet lines: 'Read Next:', 'Don't Miss:', 'More From TIME'
+_LINK_LIST_LABEL_RE = re.compile(
+    r"^(?:don['’]t miss|read next|recommended(?: for you| stories| reading)?|more from [\w'’ ]{1,30}"
+    r"|you (?:may|might) also like|trending(?: now)?|most popular|popular now|more stories|top stories"
+    r"|editor['’]s picks|what to read next|up next|keep reading|читайте также|самое читаемое|популярное)\s*[:.]?$",
+    re.IGNORECASE,
+)
+_BULLETS = ("- ", "• ", "* ")
+# page tools and site notices printed inside the text column: never part of a story, wherever they sit
+_SITE_CHROME_RE = re.compile(
+    r"версия для (?:печати|pda)|оцените,? (?:пожалуйста,? )?(?:статью|материал)|нашли (?:опечатку|ошибку)"
+    r"|выделите (?:её|ее|любой фрагмент|текст)[^.]{0,40}(?:нажмите|ctrl)|присоединяйтесь к нам"
+    r"|свидетельство о регистрации сми|трансляция новостей на вашем"
+    r"|^(?:другие новости раздела|главные события|ссылки по теме|новости по теме)\s*:?$"
+    r"|^print (?:this )?(?:page|article)$|^(?:rate|share) this (?:article|story)\b|found a typo",
+    re.IGNORECASE,
+)
+
+
+def drop_site_chrome(paragraphs: list[str]) -> list[str]:
+    """Drop short page-tool and site-notice lines ('Версия для печати', 'Оцените статью', ...) anywhere."""
+    return [p for p in paragraphs if len(p.split()) > 20 or not _SITE_CHROME_RE.search(p)]
+
+
+def cut_tail_link_block(paragraphs: list[str]) -> list[str]:
+    """Cut a closing block that starts with a short label ('Каталог NEWSru.com:') and holds only short lines."""
+    for index in range(max(1, len(paragraphs) * 3 // 5), len(paragraphs)):
+        label = paragraphs[index].strip()
+        if label.endswith(":") and len(label.split()) <= 4:
+            rest = paragraphs[index + 1:]
+            if all(len(p.split()) <= 12 for p in rest):
+                return paragraphs[:index]
+    return paragraphs
+
+
+def drop_embedded_posts(paragraphs: list[str]) -> list[str]:
+    """Drop embedded social posts: the '— Name (@handle) Month D, YYYY' credit line and the post text above it."""
+    keep = [True] * len(paragraphs)
+    for index, paragraph in enumerate(paragraphs):
+        if _POST_CREDIT_RE.match(paragraph.strip()):
+            keep[index] = False
+            if index and len(paragraphs[index - 1].split()) <= 80:
+                keep[index - 1] = False
+    return [p for p, k in zip(paragraphs, keep, strict=True) if k]
+
+
+def drop_link_lists(paragraphs: list[str]) -> list[str]:
+    """Drop a 'Read Next:' / 'Recommended' label and the bullet lines of other stories under it."""
+    out: list[str] = []
+    index = 0
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        if _LINK_LIST_LABEL_RE.match(paragraph.strip()):
+            end = index + 1
+            while end < len(paragraphs) and paragraphs[end].lstrip().startswith(_BULLETS):
+                end += 1
+            index = end
+            continue
+        out.append(paragraph)
+        index += 1
+    return out
+
+
 def drop_summary_box(paragraphs: list[str]) -> list[str]:
     """Remove a 'Key points' label and its bullet lines near the start."""
     for index, paragraph in enumerate(paragraphs[:3]):

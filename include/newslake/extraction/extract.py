@@ -22,8 +22,12 @@ from .body import (
 )
 from .cleanup import (
     cut_after_rights_notice,
+    cut_tail_link_block,
     drop_dated_runs,
+    drop_embedded_posts,
     drop_heading,
+    drop_link_lists,
+    drop_site_chrome,
     drop_summary_box,
     is_cross_link,
     is_furniture,
@@ -218,9 +222,59 @@ def _choose_body(article: Article, tree, url: str, meta: PageMeta, sel: Selector
     return paragraphs
 
 
-def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def _page_description(meta: PageMeta) -> str | None:
+    if meta.jsonld and meta.jsonld.description:
+        return meta.jsonld.description
+    description, _key = meta.first(*_DESCRIPTION_META)
+    return description
+
+
+def _comparable(text: str) -> str:
+    return " ".join(unescape_entities(text).split()).strip(" .…").casefold()
+
+
+def drop_standfirst(paragraphs: list[str], description: str | None) -> list[str]:
+    """Drop a leading standfirst that repeats the page description when the story proper starts with a dateline."""
+    if not description or len(paragraphs) < 2:
+        return paragraphs
+    wanted = _comparable(description)
+    truncated = description.rstrip().endswith(("...", "…"))
+    for i, paragraph in enumerate(paragraphs[:2]):
+        have = _comparable(paragraph)
+        same = have == wanted or (truncated and len(wanted) >= 40 and have.startswith(wanted))
+        # Only a dateline right after it proves where the story starts; elsewhere a lede equal to the
+        # description is part of the story (hand-labelled corpora keep it).
+        if same and i + 1 < len(paragraphs) and parse_dateline(paragraphs[i + 1]):
+            return paragraphs[:i] + paragraphs[i + 1:]
+    return paragraphs
+
+
+_DEK_TAGS = ("p", "h2", "h3", "div", "span")
+
+
+def shown_description(tree, description: str | None, paragraphs: list[str]) -> str | None:
+    """The page's description when it is also shown on the page (a dek under the headline) but not in the body."""
+    if not description or not paragraphs:
+        return None
+    wanted = _comparable(description)
+    if len(wanted.split()) < 4 or wanted in _comparable(" ".join(paragraphs[:2])):
+        return None
+    body = tree.find("body") if tree.tag != "body" else tree
+    for element in (body if body is not None else tree).iter(*_DEK_TAGS):
+        if len(element) > 4:  # a container of many blocks is not a dek; its text would also be slow to join
+            continue
+        text = " ".join("".join(element.itertext()).split())
+        if text and _comparable(text) == wanted:
+            return text
+    return None
+
+
+def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, ...],
+                description: str | None = None) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = drop_heading(paragraphs, article.title)
+    paragraphs = drop_standfirst(paragraphs, description)
     paragraphs = drop_dated_runs(cut_after_rights_notice(paragraphs))
+    paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(paragraphs))))
     paragraphs = [p for p in drop_summary_box(paragraphs)
                   if not is_cross_link(p)]
     while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
@@ -348,7 +402,12 @@ def _extract_into(article: Article, html: str | bytes, url: str, hints: Hints | 
     site_names = _site_names(meta)
     paragraphs = _choose_body(article, tree, url, meta, sel)
     _choose_title(article, meta, tree, hints, sel, paragraphs)
-    paragraphs, byline = _clean_body(article, paragraphs, site_names)
+    description = _page_description(meta)
+    paragraphs, byline = _clean_body(article, paragraphs, site_names, description)
+    if article.dateline is None and (dek := shown_description(tree, description, paragraphs)):
+        # A dek the page shows under the headline belongs to the story (unless a dateline marks where
+        # the story starts); the main-text extractor usually leaves it out with the header block.
+        paragraphs = [dek] + paragraphs
     article.body = "\n\n".join(paragraphs) or None
     if article.body:
         article.field_sources["body"] = article.extraction_method or "trafilatura"

@@ -37,6 +37,21 @@ def check_host_resolves_public(host: str, port: int, exempt: Collection[str] = (
             raise PrivateAddressError(f"{host} resolves to private address {ip}")
 
 
+def endpoint_addresses(endpoints: Collection[str]) -> frozenset[str]:
+    """The "ip:port" forms of configured "host:port" endpoints (a host name stands for every address it resolves to)."""
+    found = set()
+    for endpoint in endpoints:
+        host, _, port = endpoint.rpartition(":")
+        host = host.strip("[]")
+        found.add(f"{host}:{port}")
+        try:
+            infos = socket.getaddrinfo(host, int(port), proto=socket.IPPROTO_TCP)
+        except (socket.gaierror, UnicodeError):
+            continue
+        found.update(f"{info[4][0]}:{port}" for info in infos)
+    return frozenset(found)
+
+
 class _PeerCheck:
     """Mixin for urllib3 connections: after connect, refuse a private peer unless it is exempt."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 _BINARY_MAGIC = (
     b"%PDF-",
     b"\x89PNG",
@@ -69,4 +72,46 @@ def xml_problem(content_type: str | None, body: bytes) -> str | None:
     """Why this is not a feed/sitemap document, or None if it may be one."""
     if looks_binary(body):
         return "body bytes look binary (sniffed)"
+    return None
+
+
+_KNOWN_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF-", "a PDF document"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"PK\x03\x04", "a zip archive (or a docx/epub)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+)
+_ROOT_RE = re.compile(rb"<([A-Za-z][\w:.\-]*)")
+_XML_ROOTS = {b"rss": "an RSS feed", b"feed": "an Atom feed", b"rdf:rdf": "an RSS 1.0 feed",
+              b"urlset": "a sitemap", b"sitemapindex": "a sitemap index"}
+
+
+def not_a_page(body: bytes) -> str | None:
+    """What body is when it is not an HTML page ('a PNG image', 'an RSS feed', 'JSON', ...); None for HTML."""
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        return "an empty file"
+    for magic, what in _KNOWN_MAGIC:
+        if head.startswith(magic):
+            return what
+    if looks_binary(body):
+        return "binary data"
+    if head[:1] in (b"{", b"["):
+        try:
+            json.loads(body)
+            return "JSON"
+        except ValueError:
+            pass
+    # The first element (after any <?xml?>, comments and doctype) names the document.
+    stripped = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!.*?>", b"", head, flags=re.S)
+    root = _ROOT_RE.search(stripped)
+    if root is None:
+        return "plain text without HTML markup"
+    name = root.group(1).lower()
+    if name in _XML_ROOTS:
+        return _XML_ROOTS[name]
+    if head.startswith(b"<?xml") and name not in (b"html", b"xhtml"):
+        return f"an XML document (<{name.decode('ascii', 'replace')}>)"
     return None

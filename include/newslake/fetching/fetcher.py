@@ -21,8 +21,9 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import LocationParseError, ProtocolError, SSLError
 
 from newslake.config import SourceConfig
-from newslake.fetching.addresses import PrivateAddressError, check_host_resolves_public, guarded_pool_classes
+from newslake.fetching.addresses import PrivateAddressError, check_host_resolves_public, endpoint_addresses
 from newslake.fetching.compression import BodyTooLarge, CappedDecoder, UnsupportedEncoding, accept_encoding
+from newslake.fetching.connections import pacing, pool_classes
 from newslake.fetching.content import html_problem, is_gzip, media_type, xml_problem
 from newslake.fetching.politeness import HostPacer
 from newslake.fetching.result import FetchResult, FetchStats, Outcome
@@ -101,10 +102,12 @@ class Fetcher:
             cert_reqs="CERT_REQUIRED",
             ca_certs=_ca_bundle(),
         )
+        # sources.yaml allow_private_endpoints: exact private host:port peers; everything else stays guarded.
+        exempt_addresses = frozenset(exempt_addresses) | endpoint_addresses(source.allow_private_endpoints)
         self._direct = urllib3.PoolManager(num_pools=16, **self._pool_kw)
-        if not source.allow_private_network:
-            # Checked on the connected socket's peer address, so DNS tricks cannot reach internal hosts.
-            self._direct.pool_classes_by_scheme = guarded_pool_classes(exempt_addresses)
+        # The guard is checked on the connected socket's peer address, so DNS tricks cannot reach internal hosts.
+        self._direct.pool_classes_by_scheme = pool_classes(guard=not source.allow_private_network,
+                                                           exempt=exempt_addresses)
         self._proxies: dict[str, urllib3.ProxyManager] = {}
         self._exempt = frozenset(exempt_addresses)
         self._resolved: dict[str, str] = {}  # host:port -> "" (public) or why it is private; per run
@@ -151,8 +154,9 @@ class Fetcher:
         *,
         kind: str = "html",
         progress: Callable[[int, int, FetchStats], None] | None = None,
+        validators: Mapping[str, Mapping[str, str | None]] | None = None,
     ) -> Iterator[FetchResult]:
-        """Fetch many URLs on a thread pool of fetch.concurrency workers; yields results in completion order."""
+        """Fetch many URLs on fetch.concurrency workers (conditional for URLs in validators); yields in completion order."""
         todo = list(urls)
         total = len(todo)
         if not total:
@@ -166,7 +170,8 @@ class Fetcher:
                 # Keep only a small window queued so an abandoned iterator does not fetch everything.
                 while position < total or pending:
                     while position < total and len(pending) < workers * 2:
-                        pending.add(pool.submit(self.fetch, todo[position], kind=kind))
+                        url = todo[position]
+                        pending.add(pool.submit(self.fetch, url, kind=kind, validators=(validators or {}).get(url)))
                         position += 1
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
@@ -277,7 +282,12 @@ class Fetcher:
     def _attempt(self, url: str, kind: str, extra_headers: dict[str, str], delay: float) -> _Response:
         """One request chain: follow redirects within allowed domains, read the body under the size cap."""
         current = url
+        seen = set()
         for hop in range(self.config.max_redirects + 1):
+            if current in seen:
+                return _Response(current, outcome=Outcome.REDIRECT_LOOP,
+                                 error=f"redirect loop: after {hop} redirects {current} redirects back to itself")
+            seen.add(current)
             parts = _split(current)
             if parts is None:
                 return _Response(current, outcome=Outcome.OFF_DOMAIN, error=f"redirect to unsupported URL {current!r}")
@@ -299,8 +309,8 @@ class Fetcher:
                 current = urljoin(current, location.strip())
                 continue
             return response
-        return _Response(current, outcome=Outcome.TRANSIENT_FAILED,
-                         error=f"more than {self.config.max_redirects} redirects (redirect loop?)")
+        return _Response(current, outcome=Outcome.REDIRECT_LOOP,
+                         error=f"more than {self.config.max_redirects} redirects (fetch.max_redirects)")
 
     def _manager(self, parts) -> urllib3.PoolManager:
         if not self.source.allow_private_network:
@@ -327,6 +337,8 @@ class Fetcher:
             manager = self._proxies.get(proxy)
             if manager is None:
                 manager = self._proxies[proxy] = urllib3.ProxyManager(proxy, num_pools=16, **self._pool_kw)
+                # Paced, not guarded: the proxy itself is usually on a private network.
+                manager.pool_classes_by_scheme = pool_classes(guard=False)
             return manager
 
     def _request(self, url: str, parts, kind: str, extra_headers: dict[str, str], delay: float) -> _Response:
@@ -343,7 +355,7 @@ class Fetcher:
         cap = self.config.max_bytes
         try:
             manager = self._manager(parts)
-            with self._pacer.slot(parts.hostname.lower(), delay):
+            with self._pacer.slot(parts.hostname.lower(), delay) as gate, pacing(gate):
                 raw = self._open(manager, url, headers)
                 complete = False
                 try:

@@ -19,8 +19,14 @@ class PageFetcher(Protocol):
         """GET one URL (kind html, xml or robots), conditional when validators are given; never raises."""
         ...
 
-    def fetch_many(self, urls: Iterable[str], *, kind: str = "html") -> Iterator[FetchResult]:
-        """Fetch many URLs; yields one result per URL, in any order."""
+    def fetch_many(
+        self,
+        urls: Iterable[str],
+        *,
+        kind: str = "html",
+        validators: Mapping[str, Mapping[str, str | None]] | None = None,
+    ) -> Iterator[FetchResult]:
+        """Fetch many URLs (conditionally where validators has the URL); yields one result per URL, in any order."""
         ...
 
     def robots(self, url: str) -> RobotsRules:

@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     TOO_LARGE = "too_large"
     OFF_DOMAIN = "off_domain"
     NOT_HTML = "not_html"
+    REDIRECT_LOOP = "redirect_loop"  # the site's redirects go round: neither "try later" nor a refusal
 
 
 @dataclass

@@ -1,0 +1,187 @@
+"""Phrase patterns over tokens: words in order, each an exact form, a prefix (word*) or alternatives (a|b)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from newslake.enrichment.text import Token, has_cyrillic, normalise
+
+# Languages whose case endings are suffixes glued to the name (Қазақстанда, O'zbekistonning).
+AGGLUTINATIVE = frozenset({"kk", "ky", "uz", "tg", "tk"})
+_MAX_SUFFIX = 7
+_MIN_STEM = 3
+_KEY = 3  # prefix patterns are indexed by their first letters
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a pattern: exact forms, prefixes, and whether case must match exactly."""
+
+    exact: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+    case_exact: str | None = None  # acronyms: the token's own text must equal this
+
+    def matches(self, token: Token, forms: Sequence[str]) -> bool:
+        """True when the token (with its forms: lower case, lemma, stems) fits this word."""
+        if self.case_exact is not None:
+            return token.text == self.case_exact or token.text.rstrip(".") == self.case_exact.rstrip(".")
+        return any(f in self.exact or f.startswith(self.prefixes) for f in forms) if self.prefixes else any(
+            f in self.exact for f in forms
+        )
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A phrase to find, what it stands for (a country code, an organisation, a topic part) and its rules."""
+
+    words: tuple[Word, ...]
+    value: str
+    kind: str = ""  # e.g. "name", "city", "demonym", "alias", "acronym", "outlet"
+    capitalised: bool = False  # the first token must start with a capital letter
+    not_followed_by: frozenset[str] = frozenset()
+    source: str = ""  # the entry as written, for messages and evidence
+
+
+@dataclass(frozen=True)
+class Match:
+    """A pattern found at tokens [start, end) of a document."""
+
+    start: int
+    end: int
+    pattern: Pattern
+
+
+def compile_word(word: str, lemmatise: Callable[[str], str], *, case_exact: bool = False) -> Word:
+    """A pattern word: 'a|b' alternatives, 'pre*' prefixes; Russian words also match by lemma."""
+    word = normalise(word)
+    if case_exact:
+        return Word(frozenset(), (), word)
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for alt in word.lower().split("|"):
+        if alt.endswith("*"):
+            prefixes.append(alt[:-1])
+        else:
+            exact.add(alt)
+            if has_cyrillic(alt):
+                exact.add(lemmatise(alt).split("|")[0])
+    return Word(frozenset(exact), tuple(prefixes))
+
+
+def split_words(phrase: str) -> list[str]:
+    """The words of a pattern phrase, split like text tokens (hyphens and inner dots stay inside words)."""
+    from newslake.enrichment.text import _TOKEN
+
+    out = []
+    for part in normalise(phrase).split():
+        if part.endswith("*") or "|" in part:
+            out.append(part)
+        else:
+            out.extend(m.group() for m in _TOKEN.finditer(part))
+    return out
+
+
+class Matcher:
+    """Finds every pattern occurrence in a token list; patterns are indexed by their first word."""
+
+    def __init__(self, patterns: Sequence[Pattern]):
+        self.patterns = list(patterns)
+        self._exact: dict[str, list[Pattern]] = defaultdict(list)
+        self._case: dict[str, list[Pattern]] = defaultdict(list)
+        self._prefix: dict[str, list[Pattern]] = defaultdict(list)
+        self._short_prefix: list[Pattern] = []
+        for p in self.patterns:
+            first = p.words[0]
+            if first.case_exact is not None:
+                self._case[first.case_exact.rstrip(".")].append(p)
+                continue
+            for form in first.exact:
+                self._exact[form].append(p)
+            for pre in first.prefixes:
+                (self._prefix[pre[:_KEY]] if len(pre) >= _KEY else self._short_prefix).append(p)
+
+    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]]) -> list[Match]:
+        """All matches (overlapping ones included), ordered by start then longest first."""
+        found: list[Match] = []
+        case, exact, prefix, short = self._case, self._exact, self._prefix, self._short_prefix
+        for i, token in enumerate(tokens):
+            candidates: list[Pattern] = []
+            hit = case.get(token.text.rstrip("."))
+            if hit:
+                candidates.extend(hit)
+            for f in forms[i]:
+                hit = exact.get(f)
+                if hit:
+                    candidates.extend(hit)
+                hit = prefix.get(f[:_KEY])
+                if hit:
+                    candidates.extend(hit)
+            if short:
+                candidates.extend(short)
+            if not candidates:
+                continue
+            seen: set[int] = set()
+            for p in candidates:
+                if id(p) in seen:
+                    continue
+                seen.add(id(p))
+                end = self._match_at(p, tokens, forms, i)
+                if end is not None:
+                    found.append(Match(i, end, p))
+        found.sort(key=lambda m: (m.start, -(m.end - m.start), m.pattern.value))
+        return found
+
+    @staticmethod
+    def _match_at(p: Pattern, tokens: Sequence[Token], forms: Sequence[Sequence[str]], i: int) -> int | None:
+        n = len(p.words)
+        if i + n > len(tokens):
+            return None
+        sentence = tokens[i].sentence
+        if p.capitalised and not tokens[i].capitalised:
+            return None
+        for j, word in enumerate(p.words):
+            token = tokens[i + j]
+            if token.sentence != sentence or not word.matches(token, forms[i + j]):
+                return None
+        end = i + n
+        if p.not_followed_by and end < len(tokens) and tokens[end].sentence == sentence:
+            if set(forms[end]) & p.not_followed_by:
+                return None
+        return end
+
+
+def longest(matches: Sequence[Match]) -> list[Match]:
+    """Non-overlapping matches, preferring the earliest, then the longest."""
+    chosen: list[Match] = []
+    taken_until = -1
+    for m in sorted(matches, key=lambda m: (m.start, -(m.end - m.start), m.pattern.value)):
+        if m.start >= taken_until:
+            chosen.append(m)
+            taken_until = m.end
+    return chosen
+
+
+def token_forms(
+    token: Token, language: str, lemmatise: Callable[[str], str], lemma_keys: frozenset[str], cyrillic: bool = True
+) -> list[str]:
+    """The forms a token can match by: lower case, without 's, its Russian lemma, its Turkic stems."""
+    lower = token.lower
+    forms = [lower]
+    if lower.endswith("'s"):
+        forms.append(lower[:-2])
+    elif lower.endswith("'") and len(lower) > 1:
+        forms.append(lower[:-1])
+    if cyrillic and has_cyrillic(lower) and (token.capitalised or lower[:_KEY] in lemma_keys):
+        # Capitalised words are often places the dictionary only guesses at (Костаная, Оша): every guess counts.
+        for lem in lemmatise(lower).split("|")[: 4 if token.capitalised else 1]:
+            if lem != lower and lem not in forms:
+                forms.append(lem)
+    if language in AGGLUTINATIVE and len(lower) > _MIN_STEM:
+        base = lower.split("'")[0] if "'" in lower[-4:] else lower  # Kazakh Latin writes Astana'da
+        if base != lower:
+            forms.append(base)
+        for k in range(max(_MIN_STEM, len(base) - _MAX_SUFFIX), len(base)):
+            forms.append(base[:k])
+    return forms

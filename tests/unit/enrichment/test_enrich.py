@@ -1,0 +1,123 @@
+"""enrich() on the cases analysts rely on: places in every form, watchdogs by acronym, negated topics, evidence."""
+
+from __future__ import annotations
+
+import pytest
+from newslake.enrichment import Enrichment, enrich, resources
+
+
+def test_russian_inflections_and_former_names_map_to_iso_codes() -> None:
+    e = enrich("Журналиста из Кыргызстана задержали", "Его задержали в Нур-Султане, а судили во Фрунзе.", "ru")
+    assert e.countries == ["KG", "KZ"]
+    assert e.primary_country == "KG"  # the title's mention weighs double
+
+
+def test_a_city_implies_its_country_and_the_dateline_decides_the_primary_country() -> None:
+    e = enrich("Blogger fined", "A court fined a blogger. Officials in Tashkent declined to comment.", "en", "ALMATY")
+    assert e.countries == ["KZ", "UZ"]
+    assert e.primary_country == "KZ"
+
+
+def test_georgia_the_us_state_is_not_the_country() -> None:
+    us = enrich("Storm hits Georgia", "Power lines fell across Atlanta and Savannah, the state of Georgia said.", "en")
+    ge = enrich("Protest in Georgia", "Thousands marched in Tbilisi against the new law in Georgia.", "en")
+    assert "GE" not in us.countries and us.countries == ["US"]
+    assert ge.countries == ["GE"]
+
+
+def test_outlet_names_and_footers_are_not_mentions() -> None:
+    e = enrich("Bridge reopens", "The bridge in Osh reopened on Monday.\n\n© Kazakhstan Today 2026. All rights reserved.", "en")
+    assert e.countries == ["KG"]
+
+
+def test_language_names_are_not_countries() -> None:
+    e = enrich("New bulletin", "The Bishkek channel now broadcasts in Russian and Kazakh.", "en")
+    assert e.countries == ["KG"]
+
+
+def test_watchdogs_by_acronym_and_the_most_specific_name() -> None:
+    e = enrich("Watchdogs react", "CPJ and HRW criticised the ruling. The OSCE Representative on Freedom of the Media "
+               "also spoke. ГКНБ не ответил.", "en")
+    assert e.organizations == ["Committee to Protect Journalists", "Human Rights Watch",
+                               "National Security Committee", "OSCE Representative on Freedom of the Media"]
+
+
+def test_article_19_of_a_constitution_is_not_the_organisation() -> None:
+    assert enrich("", "The court cited Article 19 of the Constitution.", "en").organizations == []
+    assert enrich("", "Article 19 said the law is too broad.", "en").organizations == ["Article 19"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The journalist was not detained, police said.", "en"),
+        ("The ministry denied plans to block the site.", "en"),
+        ("Журналист не был задержан, заявили в полиции.", "ru"),
+        ("Министерство опровергло планы блокировать сайт.", "ru"),
+        ("Authorities could block the messenger if it refuses to register.", "en"),
+        ("Журналист hibsga olinmagan.", "uz"),
+    ],
+)
+def test_negated_or_hypothetical_topics_do_not_count(text: str, language: str) -> None:
+    e = enrich("", text, language)
+    assert e.topics == [] and e.topic_evidence == {}
+
+
+def test_each_topic_keeps_the_sentence_that_shows_it() -> None:
+    body = ("The weather was mild. Police detained two reporters outside the court. "
+            "The regulator blocked access to the news website on Friday.")
+    e = enrich("Update", body, "en")
+    assert e.topics == ["website_blocking", "detention_or_arrest"]
+    assert e.topic_evidence == {
+        "detention_or_arrest": "Police detained two reporters outside the court.",
+        "website_blocking": "The regulator blocked access to the news website on Friday.",
+    }
+    assert e.evidence_rows()[0] == {"topic": "website_blocking",
+                                    "sentence": "The regulator blocked access to the news website on Friday."}
+
+
+def test_a_proposed_restrictive_law_counts_but_a_denied_one_does_not() -> None:
+    assert enrich("", "MPs proposed a foreign agent law for NGOs.", "en").topics == ["restrictive_law"]
+    assert enrich("", "The minister denied that a foreign agent law is planned.", "en").topics == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "\x00\x01\x02", "☃" * 10_000, "Казахстан" * 50_000, "a.b.c.d." * 1000, "\n\n\n", "' ' ' -- « »",
+     "ҚАЗАҚСТАН!!! O'ZBEKISTON??? " * 200, "\ud800 broken surrogate"],
+)
+def test_odd_text_never_raises_and_is_deterministic(body: str) -> None:
+    first = enrich("t", body, "kk")
+    assert isinstance(first, Enrichment)
+    assert enrich("t", body, "kk") == first
+
+
+def test_none_fields_are_accepted() -> None:
+    assert enrich(None, None, None) == Enrichment()  # type: ignore[arg-type]
+
+
+def test_operator_organisations_extend_the_bundled_list(tmp_path, monkeypatch) -> None:
+    extra = tmp_path / "orgs.yaml"
+    extra.write_text("organizations:\n  Justice for Journalists:\n    aliases: [Justice for Journalists]\n"
+                     "    acronyms: [JFJ]\n  Adil Soz:\n    aliases: [Adil Soz Foundation]\n", encoding="utf-8")
+    monkeypatch.setenv(resources.ORGANIZATIONS_ENV, str(extra))
+    resources.reset()
+    try:
+        e = enrich("", "JFJ and the Adil Soz Foundation counted 40 attacks; Amnesty agreed.", "en")
+        assert e.organizations == ["Adil Soz", "Amnesty International", "Justice for Journalists"]
+    finally:
+        monkeypatch.delenv(resources.ORGANIZATIONS_ENV)
+        resources.reset()
+
+
+def test_a_broken_operator_file_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    extra = tmp_path / "orgs.yaml"
+    extra.write_text("organizations:\n  Bad:\n    nicknames: [x]\n", encoding="utf-8")
+    monkeypatch.setenv(resources.ORGANIZATIONS_ENV, str(extra))
+    resources.reset()
+    try:
+        with pytest.raises(resources.EnrichmentConfigError, match=r"orgs.yaml: organizations.Bad: unknown key"):
+            resources.load()
+    finally:
+        monkeypatch.delenv(resources.ORGANIZATIONS_ENV)
+        resources.reset()
