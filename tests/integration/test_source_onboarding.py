@@ -82,7 +82,8 @@ def test_check_lists_the_days_records_and_every_urls_outcome(tmp_path):
     records = [line.split()[-1] for line in out.stdout.split("records:\n", 1)[1].splitlines()]
     assert sorted(records) == due  # 00:45 and 01:10 Almaty stories fall on the 17th UTC and are not here
     urls = out.stdout.split("URLs:\n", 1)[1].split("records:\n", 1)[0]
-    assert "out_of_interval" in urls and "record" in urls
+    listed = {line.split()[1]: line.split()[0] for line in urls.splitlines()}
+    assert {u for u, o in listed.items() if o == "record"} == set(due)  # each URL with its outcome
     assert "(nothing written to the lake)" in out.stdout
 
 
