@@ -98,19 +98,19 @@ def _cmd_extract(args) -> int:
             result = fetcher.fetch(target)
         if result.body is None:
             raise _fetch_failure(target, result)
-        html, url, headers = result.body, result.final_url, result.headers
+        html, url, headers, fetched_at = result.body, result.final_url, result.headers, result.fetched_at
     else:
         path = Path(target)
         if not path.is_file():
             raise MissingInputError(f"{target} is neither an http(s) URL nor a file")
-        html, url, headers = path.read_bytes(), args.url or path.resolve().as_uri(), None
+        html, url, headers, fetched_at = path.read_bytes(), args.url or path.resolve().as_uri(), None, None
     from newslake.fetching.content import not_a_page
 
     what = not_a_page(html)
     if what:
         raise NotAnArticleError(f"{target} is {what}, not an HTML page: nothing to extract")
     # The response's charset header is evidence: the one decoder weighs it with the bytes.
-    article = extract_article(html, url, source=source, headers=headers)
+    article = extract_article(html, url, source=source, headers=headers, fetched_at=fetched_at)
     print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     return EXIT_OK
 
@@ -129,6 +129,51 @@ def _cmd_ingest(args) -> int:
     report = run_all(ctx, replay=args.replay)
     print(json.dumps(report, indent=2, default=str))
     return EXIT_OK
+
+
+def _cmd_source_probe(args) -> int:
+    import yaml
+
+    from newslake.onboarding import probe, render_report
+
+    report, entry = probe(args.url, allow_private=args.allow_private, source_id=args.id, delay=args.delay)
+    print(render_report(report), file=sys.stderr)
+    # A whole sources document, so `newslake sources --config` reads the proposal as it is.
+    print(yaml.safe_dump({"sources": [entry]}, sort_keys=False, allow_unicode=True), end="")
+    return EXIT_OK if report.articles else EXIT_SOURCE
+
+
+def _cmd_source_check(args) -> int:
+    from newslake.discovery import DiscoveryError
+    from newslake.onboarding import check
+
+    source = get_source(args.id, args.config)
+    try:
+        result = check(source, args.date)
+    except DiscoveryError as exc:
+        raise (SourceUnreachableError if exc.transient else SourceBlockedError)(str(exc)) from exc
+    if args.json:
+        print(json.dumps({"source": result.source_id, "day": str(result.day), "entry_points": result.entry_points,
+                          "methods": result.methods, "warnings": result.warnings, "outcomes": result.outcomes,
+                          "records": result.records, "problem": result.problem}, ensure_ascii=False, indent=1))
+    else:
+        print(f"source {result.source_id} {result.day}: {plural(len(result.records), 'record')}, "
+              f"{plural(len(result.outcomes), 'URL')} (nothing written to the lake)")
+        print("entry points:")
+        for url, outcome in sorted(result.entry_points.items()):
+            print(f"  {outcome:<18} {url}  ({result.methods.get(url, 'configured')})")
+        print("URLs:")
+        for url, outcome in result.outcomes.items():
+            print(f"  {outcome:<18} {url}")
+        print("records:")
+        for record in result.records:
+            print(f"  {record['published_at']}  [{record['language']}] {record['title']}  {record['url']}")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if result.problem:
+        print(f"validation failed: {result.problem}", file=sys.stderr)
+        return EXIT_VALIDATION
+    return EXIT_OK if result.records else EXIT_VALIDATION
 
 
 def _cmd_migrate(args) -> int:
@@ -194,6 +239,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="last", type=_day, help="last UTC day, YYYY-MM-DD (default: the newest)")
     p.add_argument("--force", action="store_true", help="re-extract partitions already at the current schema too")
     p.set_defaults(func=_cmd_migrate)
+    p = sub.add_parser("source", help="onboard a source: probe a site, check one day before enabling")
+    source_sub = p.add_subparsers(dest="source_command", required=True)
+    q = source_sub.add_parser("probe", help="discover a site's feeds/sitemaps, extract a few articles, propose an entry")
+    q.add_argument("url", help="the site's homepage (http or https)")
+    q.add_argument("--id", help="id for the proposed entry (default: from the host name)")
+    q.add_argument("--allow-private", action="store_true",
+                   help="allow a loopback/private address (a local test site); sets allow_private_network")
+    q.add_argument("--delay", type=float, default=1.0, help="seconds between requests (default 1; robots Crawl-delay wins)")
+    q.set_defaults(func=_cmd_source_probe)
+    q = source_sub.add_parser("check", help="discover and extract one day for a source, without writing to the lake")
+    q.add_argument("id", help="source id in sources.yaml (enabled or not)")
+    q.add_argument("--date", required=True, type=_day, help="UTC day, YYYY-MM-DD")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.set_defaults(func=_cmd_source_check)
+    for q in source_sub.choices.values():
+        q.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP, default=argparse.SUPPRESS)
     for p in sub.choices.values():
         # -v after the command too; SUPPRESS keeps `newslake -v CMD` from being reset to False.
         p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP, default=argparse.SUPPRESS)

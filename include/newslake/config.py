@@ -48,6 +48,8 @@ class DiscoveryConfig:
     sitemaps: tuple[str, ...] = ()
     archive: ArchiveConfig | None = None
     article_url_pattern: str | None = None  # regex a URL must match to count as an article
+    auto: bool = False  # also find feeds and sitemaps from the homepage and robots.txt at run time
+    pages: tuple[str, ...] = ()  # listing pages (a watchdog's region page) whose article links are candidates
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class SourceConfig:
     description: str = ""
     start_date: date = date(2026, 11, 1)  # first day the DAG schedules
     end_date: date | None = None  # last day, for outlets that stopped publishing (or a fixed demo)
+    timezone: str = "UTC"  # IANA name: the site's local time, for dates printed without an offset
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 codes of the countries the source covers
 
     def absolute(self, path_or_url: str) -> str:
         """Resolve a config path (e.g. '/rss.xml') against the source's base URL."""
@@ -258,7 +262,7 @@ def _parse_fetch(data: dict, where: str, defaults: dict) -> FetchConfig:
 
 
 def _parse_discovery(data: dict, where: str) -> DiscoveryConfig:
-    _take(data, where, {"feeds", "sitemaps", "archive", "article_url_pattern"})
+    _take(data, where, {"feeds", "sitemaps", "archive", "article_url_pattern", "auto", "pages"})
     archive = None
     if data.get("archive") is not None:
         aw = f"{where}.archive"
@@ -285,9 +289,11 @@ def _parse_discovery(data: dict, where: str) -> DiscoveryConfig:
         sitemaps=_str_list(data, "sitemaps", where),
         archive=archive,
         article_url_pattern=pattern,
+        auto=_bool(data, "auto", where, False),
+        pages=_str_list(data, "pages", where),
     )
-    if not (result.feeds or result.sitemaps or result.archive):
-        raise ConfigError(f"{where}: configure at least one of feeds, sitemaps, archive")
+    if not (result.feeds or result.sitemaps or result.archive or result.auto or result.pages):
+        raise ConfigError(f"{where}: configure at least one of feeds, sitemaps, archive, pages (or auto: true)")
     return result
 
 
@@ -327,7 +333,12 @@ def parse_source(data: dict, where: str, defaults: dict | None = None) -> Source
         description=_str(data, "description", where, ""),
         start_date=_required_date(data, "start_date", where, date(2026, 11, 1)),
         end_date=_date(data, "end_date", where, None),
+        timezone=_timezone(data, where),
+        countries=tuple(c.upper() for c in _str_list(data, "countries", where)),
     )
+    for country in source.countries:
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise ConfigError(f"{where}.countries: {country!r} is not an ISO 3166-1 alpha-2 code (e.g. KZ)")
     if source.end_date is not None and source.end_date < source.start_date:
         raise ConfigError(f"{where}.end_date: {source.end_date} is before start_date {source.start_date}")
     if not source.languages:
@@ -338,6 +349,20 @@ def parse_source(data: dict, where: str, defaults: dict | None = None) -> Source
     if not source.is_allowed_host(parts.hostname):
         raise ConfigError(f"{where}.allowed_domains: base_url host {parts.hostname!r} is not allowed")
     return source
+
+
+def _timezone(data: dict, where: str) -> str:
+    """The source's IANA timezone name, checked against the tz database (zoneinfo)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = _str(data, "timezone", where, "UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}.timezone: {name!r} is not an IANA time zone name (e.g. Asia/Almaty, Asia/Tashkent, Europe/Prague)"
+        ) from None
+    return name
 
 
 def _parse_selectors(data: dict, where: str) -> Selectors:

@@ -84,6 +84,7 @@ class DiscoveryResult:
     candidates: list[Candidate]
     counts: Counter
     entry_points: dict[str, str]  # entry URL -> outcome
+    warnings: list[str] = field(default_factory=list)  # a source that changed: feed gone, sitemap moved ...
 
     def summary(self) -> dict:
         """Counts as a plain dict (for XCom and logs)."""
@@ -429,6 +430,21 @@ def discover(
                 else:
                     page_url = next_url
 
+    for listing in source.discovery.pages:
+        # A listing page (a watchdog's Central Asia page): its links that match the article pattern.
+        listing_url = source.absolute(listing)
+        body = get(listing_url, conditional=False)
+        if body is not None:
+            links, _ = parse_archive(body, listing_url)
+            collector.counts["listing_pages"] += 1
+            for link in links:
+                collector.add(Candidate(url=link, via={"page"}), require_pattern=True)
+
+    from newslake.discovery_changes import entry_point_warnings
+
+    warnings = entry_point_warnings(source, entry_points, collector.counts, fetcher.robots(source.base_url).sitemaps)
+    for warning in warnings:
+        log.warning("%s", warning)
     if entry_points and all(o not in ("fetched", "not_modified") for o in entry_points.values()):
         raise DiscoveryError(
             f"source {source.id}: every discovery entry point failed: "
@@ -436,7 +452,7 @@ def discover(
             dict(entry_points),
         )
     candidates = sorted(collector.by_url.values(), key=lambda c: c.url)
-    return DiscoveryResult(candidates=candidates, counts=collector.counts, entry_points=entry_points)
+    return DiscoveryResult(candidates=candidates, counts=collector.counts, entry_points=entry_points, warnings=warnings)
 
 
 def candidates_to_rows(candidates: Iterable[Candidate]) -> list[dict]:

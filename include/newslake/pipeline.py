@@ -20,6 +20,7 @@ from newslake import layout
 from newslake.config import SourceConfig
 from newslake.errors import (
     BlockingExpectationError,
+    DataQualityError,
     MissingInputError,
     QuarantineThresholdError,
     SourceBlockedError,
@@ -156,19 +157,29 @@ def _put_json(ctx: RunContext, name: str, payload: dict) -> str:
 def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | None = None) -> StageResult:
     """Find candidate URLs for the interval and store them for the fetch stage."""
     from newslake.discovery import ConditionalCache, DiscoveryError, candidates_to_rows, discover
+    from newslake.extraction.dates import reading_dates
 
     started = _now()
     try:
-        result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
+        from newslake.discovery_auto import resolve_auto
+
+        source, methods = resolve_auto(ctx.source, fetcher)  # `auto: true`: entry points found at run time
+        with reading_dates(ctx.source.timezone):  # a feed's offset-less pubDate is the site's local time
+            result = discover(source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
     except DiscoveryError as exc:
         # Timeouts and refused connections may pass; refusals (403, robots, 404 feeds) will not.
         raise (SourceUnreachableError if exc.transient else SourceBlockedError)(str(exc)) from exc
     summary = result.summary()
-    log.info("discovered %d candidates for %s %s: %s", len(result.candidates), ctx.source.id, ctx.day, summary)
+    if result.warnings:
+        summary["warnings"] = result.warnings
+    used = {url: methods.get(url, "configured") for url in result.entry_points}
+    log.info("discovered %d candidates for %s %s: %s; entry points: %s", len(result.candidates), ctx.source.id,
+             ctx.day, summary, ", ".join(f"{u} ({m}: {result.entry_points[u]})" for u, m in sorted(used.items())))
     key = _put_json(
         ctx,
         "candidates.json",
-        {"entry_points": result.entry_points, "candidates": candidates_to_rows(result.candidates)},
+        {"entry_points": result.entry_points, "entry_point_methods": used,
+         "candidates": candidates_to_rows(result.candidates)},
     )
     return (handed or ctx.first_result()).then("discover", summary, started, candidates=key)
 
@@ -182,14 +193,18 @@ def fetch_stage(
     from newslake.rawzone import RawZoneWriter, index_key, read_raw_index, revalidation
 
     started = _now()
-    rows = json.loads(ctx.store.get(handed.key("candidates")))["candidates"]
-    candidates = {c.url: c for c in candidates_from_rows(rows)}
+    handover = json.loads(ctx.store.get(handed.key("candidates")))
+    candidates = {c.url: c for c in candidates_from_rows(handover["candidates"])}
     total = len(candidates)
     try:
         stored, validators = revalidation(read_raw_index(ctx.store, ctx.source.id, ctx.day))
     except ObjectNotFound:
         stored, validators = {}, {}
     writer = RawZoneWriter(ctx.store, ctx.source.id, ctx.day, ctx.run_id)
+    # Which entry points discovery used, and how it found them, travel with the day's raw index.
+    writer.metadata["newslake.entry_points"] = json.dumps(
+        {url: {"outcome": outcome, "method": (handover.get("entry_point_methods") or {}).get(url, "configured")}
+         for url, outcome in handover.get("entry_points", {}).items()}, sort_keys=True)
     fetched = fetcher.fetch_many(list(candidates), validators={u: validators[u] for u in candidates if u in validators})
     for done, result in enumerate(fetched, start=1):
         hints = _hint_columns(candidates.get(result.url))
@@ -332,13 +347,16 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
             # The response's charset header is evidence too: decode with it, not from the bytes alone.
             headers = json.loads(row.get("headers") or "{}")
             html = decode_html(read_raw_body(ctx.store, row["raw_key"]), headers)
-            article = extract_article(html, row.get("final_url") or row["url"], hints=_hints_from_row(row), source=ctx.source)
+            article = extract_article(html, row.get("final_url") or row["url"], hints=_hints_from_row(row),
+                                      source=ctx.source, fetched_at=row.get("fetched_at"))
         except Exception as exc:  # a single bad page must not sink the run; it is counted
             log.warning("unparseable page %s: %s", row["url"], exc)
             counts["unparseable"] += 1
             continue
         record = build_record(article, row)
         published = record["published_at"]
+        if published is None:
+            counts["undated"] += 1
         if published is not None and not (ctx.start <= published < ctx.end):
             counts["out_of_interval"] += 1
             continue
@@ -348,6 +366,11 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
             if not _prefer(record, previous):
                 continue
         records[record["article_id"]] = record
+    from newslake.discovery_changes import undated_problem
+
+    problem = undated_problem(ctx.source.id, ctx.day, counts["pages"], counts["undated"])
+    if problem:
+        raise DataQualityError(problem)
     table = records_to_table(list(records.values()), ARTICLE_SCHEMA)
     key = ctx.work_key("extracted.parquet")
     ctx.store.put(key, parquet_bytes(table))

@@ -79,6 +79,7 @@ class RawZoneWriter:
         self._rows: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self.metadata: dict[str, str] = {}  # extra key -> value in the index's Parquet metadata
 
     def __enter__(self) -> RawZoneWriter:
         return self
@@ -151,6 +152,7 @@ class RawZoneWriter:
             columns[name] = array
             fields.append(pa.field(name, array.type))
         metadata = {COUNTS_METADATA_KEY: json.dumps(self.counts, sort_keys=True).encode()}
+        metadata.update({k.encode(): v.encode() for k, v in self.metadata.items()})
         schema = pa.schema(fields, metadata=metadata)
         return pa.Table.from_arrays([columns[f.name] for f in fields], schema=schema)
 

@@ -3,44 +3,94 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+from newslake.extraction.calendar_words import AGO_UNITS, AGO_WORDS, DAY_WORDS, MONTHS
 
 MIN_YEAR = 1990
 
-_MONTHS = {
-    # English
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-    # Russian, nominative and genitive, with common abbreviations
-    "янв": 1, "январь": 1, "января": 1, "фев": 2, "февр": 2, "февраль": 2, "февраля": 2,
-    "мар": 3, "март": 3, "марта": 3, "апр": 4, "апрель": 4, "апреля": 4, "май": 5, "мая": 5,
-    "июн": 6, "июнь": 6, "июня": 6, "июл": 7, "июль": 7, "июля": 7, "авг": 8, "август": 8,
-    "августа": 8, "сен": 9, "сент": 9, "сентябрь": 9, "сентября": 9, "окт": 10, "октябрь": 10,
-    "октября": 10, "ноя": 11, "нояб": 11, "ноябрь": 11, "ноября": 11, "дек": 12, "декабрь": 12,
-    "декабря": 12,
-}
+_MONTHS = MONTHS
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"((?:19|20)\d\d)"
-_DMY_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_ALT})\.?,?\s+{_YEAR}\b", re.IGNORECASE)
-_MDY_RE = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.IGNORECASE)
-_NUMERIC_RE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)\b")
+# A day may carry an ordinal ("10th", "10-nji", "10-уми"); a month stem up to four more letters (see calendar_words).
+_DAY = r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|-?[^\W\d_]{0,4})?"
+_MON = rf"\b({_MONTH_ALT})[^\W\d_]{{0,4}}\b"
+_DMY_RE = re.compile(rf"{_DAY}[\s.,-]*{_MON}\.?,?\s*(?:of\s+)?{_YEAR}\b", re.IGNORECASE)
+_MDY_RE = re.compile(rf"{_MON}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.IGNORECASE)
+# Year first, as Kazakh, Kyrgyz, Uzbek and Turkmen write it: "2017 жылғы 10 ақпан", "2017-yil 10-fevral".
+_YDM_RE = re.compile(rf"{_YEAR}(?:[-\s]*[^\W\d_]+\.?){{0,2}}[-\s]+{_DAY}[\s.,-]*{_MON}", re.IGNORECASE)
+# The region writes day first: 10.02.2017 and 10/02/2017 are 10 February.
+_NUMERIC_RE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)\b")
 _ISO_DAY_RE = re.compile(r"\b((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_BARE_ISO_DAY_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
 _URL_RES = (
     re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$|[-_])"),
     re.compile(r"/((?:19|20)\d\d)-(\d{2})-(\d{2})(?:/|$|[-_])"),
     re.compile(r"[/_-]((?:19|20)\d\d)(\d{2})(\d{2})(?:/|$|[-_.])"),
 )
+_DAY_WORD_RE = re.compile(
+    r"(?<!\w)(" + "|".join(sorted(map(re.escape, DAY_WORDS), key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE
+)
+_AGO_RE = re.compile(
+    r"(?<!\d)(\d{1,3})\s*(" + "|".join(sorted(AGO_UNITS, key=len, reverse=True)) + r")[^\W\d_]*\.?\s+("
+    + "|".join(AGO_WORDS) + r")(?!\w)",
+    re.IGNORECASE,
+)
+# dateparser's codes for the languages it knows; Tajik and Turkmen it lacks (our own tables read them).
+_DATEPARSER_LANGS = {"en": ("en",), "ru": ("ru",), "kk": ("kk",), "ky": ("ky",), "uz": ("uz", "uz-Cyrl")}
+# Relative dates count from the page's fetch time; without one, dateparser counts from this
+# sentinel, which _plausible() rejects, so a replay never reads the wall clock.
+_NO_REFERENCE = datetime(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    zone: tzinfo = UTC
+    now: datetime | None = None
+    languages: tuple[str, ...] = ()
+
+
+_UTC_READING = _Reading()
+_READING: ContextVar[_Reading | None] = ContextVar("newslake_date_reading", default=None)
+
+
+def _reading() -> _Reading:
+    return _READING.get() or _UTC_READING
+
+
+@contextmanager
+def reading_dates(
+    timezone_name: str | None = None, *, now: datetime | None = None, languages: tuple[str, ...] = ()
+) -> Iterator[None]:
+    """Within the block, offset-less times are the site's local time and relative dates count from `now`."""
+    zone: tzinfo = ZoneInfo(timezone_name) if timezone_name and timezone_name != "UTC" else UTC
+    if now is not None and now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    token = _READING.set(_Reading(zone=zone, now=now, languages=tuple(languages)))
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def site_zone() -> tzinfo:
+    """The timezone offset-less times are read in (UTC outside reading_dates)."""
+    return _reading().zone
 _RFC2822_RE = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d\d")
 _TZ_NAMES = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7,
              "MDT": -6, "PST": -8, "PDT": -7, "BST": 1, "CET": 1, "CEST": 2, "MSK": 3, "ALMT": 5, "ET": -5, "CT": -6, "PT": -8}
 
 
 def to_utc(value: datetime) -> datetime:
-    """Convert to UTC; a naive value is taken to be UTC already."""
+    """Convert to UTC; a naive value is the site's local time (UTC outside reading_dates)."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+        value = value.replace(tzinfo=site_zone())
     return value.astimezone(UTC)
 
 
@@ -75,6 +125,9 @@ def parse_datetime(value: object) -> datetime | None:
     text = value.strip()
     if not text or len(text) > 80:
         return None
+    if _BARE_ISO_DAY_RE.match(text):
+        # A bare day is the calendar day the page states: kept as that UTC day, not shifted by the offset.
+        return _plausible(_safe_date(int(text[:4]), int(text[5:7]), int(text[8:10])))
     iso = text.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", text) else text
     iso = re.sub(r"(\.\d{6})\d+", r"\1", iso)  # fromisoformat accepts at most microseconds
     iso = re.sub(r"([+-]\d\d)$", r"\1:00", iso)
@@ -93,9 +146,12 @@ def parse_datetime(value: object) -> datetime | None:
 
 
 def _parse_loose(text: str) -> datetime | None:
+    relative = _relative(text)
+    if relative is not None:
+        return relative
     day = _first_text_date(text)
     if day is None:
-        return None
+        return _dateparser(text)
     rest = text
     clock = re.search(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?", rest)
     if clock:
@@ -108,9 +164,60 @@ def _parse_loose(text: str) -> datetime | None:
             hour = 0
         if hour < 24 and minute < 60 and second < 60:
             offset = _offset_after(rest[clock.end():])
-            local = day.replace(hour=hour, minute=minute, second=second, tzinfo=offset or UTC)
+            local = day.replace(hour=hour, minute=minute, second=second, tzinfo=offset or site_zone())
             return _plausible(local)
     return _plausible(day)
+
+
+def _clock(text: str) -> tuple[int, int] | None:
+    match = re.search(r"(?<!\d)([01]?\d|2[0-3])[:.]([0-5]\d)(?!\d)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _relative(text: str, *, need_clock: bool = False) -> datetime | None:
+    """'вчера, 14:30', 'kecha 09:10', '3 часа назад': counted from the fetch time in the site's timezone."""
+    reading = _reading()
+    ago = _AGO_RE.search(text)
+    word = _DAY_WORD_RE.search(text)
+    if word and need_clock and _clock(text[word.end():word.end() + 12]) is None:
+        word = None  # in running text "today" is prose; a header's "today, 14:30" is a date
+    if not (ago or word):
+        return None
+    if reading.now is None:
+        return None  # no reference instant: a relative date cannot be placed deterministically
+    if ago:
+        unit = AGO_UNITS[next(k for k in sorted(AGO_UNITS, key=len, reverse=True)
+                              if ago.group(2).lower().startswith(k))]
+        return _plausible(reading.now - timedelta(**{unit: int(ago.group(1))}))
+    assert word is not None
+    local_day = reading.now.astimezone(reading.zone).date() - timedelta(days=DAY_WORDS[word.group(1).lower()])
+    clock = _clock(text)
+    if clock is None:
+        return _plausible(datetime(local_day.year, local_day.month, local_day.day, tzinfo=UTC))
+    local = datetime(local_day.year, local_day.month, local_day.day, *clock, tzinfo=reading.zone)
+    return _plausible(local)
+
+
+def _dateparser(text: str) -> datetime | None:
+    """dateparser for what our patterns miss, in the source's languages, day before month."""
+    import dateparser
+
+    reading = _reading()
+    languages: list[str] = []
+    for lang in (*reading.languages, "en", "ru"):
+        languages += [code for code in _DATEPARSER_LANGS.get(lang, ()) if code not in languages]
+    base = reading.now.astimezone(reading.zone).replace(tzinfo=None) if reading.now else _NO_REFERENCE
+    settings = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past", "RELATIVE_BASE": base,
+                "REQUIRE_PARTS": ["day", "month", "year"]}
+    try:
+        value = dateparser.parse(text, languages=languages, settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input; an unreadable date is just no date
+        return None
+    if value is None:
+        return None
+    if value.tzinfo is None and (value.hour, value.minute, value.second) == (0, 0, 0) and not _clock(text):
+        return _plausible(value.replace(tzinfo=UTC))  # a day without a time stays that calendar day
+    return _plausible(value)
 
 
 def _offset_after(text: str) -> timezone | None:
@@ -125,11 +232,33 @@ def _offset_after(text: str) -> timezone | None:
 
 
 def _first_text_date(text: str) -> datetime | None:
-    best: tuple[int, datetime] | None = None
-    for regex, kind in ((_DMY_RE, "dmy"), (_MDY_RE, "mdy"), (_ISO_DAY_RE, "iso"), (_NUMERIC_RE, "num")):
+    found = _first_text_match(text)
+    return found[2] if found else None
+
+
+# A clock printed right next to the date: "18.11.2026 - 07:40", "19 қараша 2026, 00:45", "15:40, 10 февраля".
+_CLOCK_AFTER_RE = re.compile(r"^\s*(?:[-–—,|·]|\bв\b|\bat\b|\bж\.,?)?\s*([01]?\d|2[0-3])[:.]([0-5]\d)(?!\d)")
+_CLOCK_BEFORE_RE = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)\s*[,|·-]?\s*$")
+
+
+def _adjacent_clock(text: str, start: int, end: int, day: datetime) -> datetime:
+    """The day at the clock time printed right beside it, read in the site's timezone; else the bare day."""
+    match = _CLOCK_AFTER_RE.match(text[end:end + 16]) or _CLOCK_BEFORE_RE.search(text[max(0, start - 10):start])
+    if not match:
+        return day
+    local = day.replace(hour=int(match.group(1)), minute=int(match.group(2)), tzinfo=site_zone())
+    return _plausible(local) or day
+
+
+def _first_text_match(text: str) -> tuple[int, int, datetime] | None:
+    best: tuple[int, int, datetime] | None = None
+    for regex, kind in ((_DMY_RE, "dmy"), (_MDY_RE, "mdy"), (_YDM_RE, "ydm"), (_ISO_DAY_RE, "iso"),
+                        (_NUMERIC_RE, "num")):
         for match in regex.finditer(text):
             if kind == "dmy":
                 found = _safe_date(int(match.group(3)), _MONTHS[match.group(2).lower()], int(match.group(1)))
+            elif kind == "ydm":
+                found = _safe_date(int(match.group(1)), _MONTHS[match.group(3).lower()], int(match.group(2)))
             elif kind == "mdy":
                 found = _safe_date(int(match.group(3)), _MONTHS[match.group(1).lower()], int(match.group(2)))
             elif kind == "iso":
@@ -137,17 +266,20 @@ def _first_text_date(text: str) -> datetime | None:
             else:
                 found = _safe_date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
             if found and _plausible(found) and (best is None or match.start() < best[0]):
-                best = (match.start(), found)
+                best = (match.start(), match.end(), found)
             if found:
                 break
-    return best[1] if best else None
+    return best
 
 
 def date_from_text(text: str | None) -> datetime | None:
-    """The first plausible calendar date printed in a piece of text, at midnight UTC."""
+    """The first plausible date printed in text: midnight UTC of that day, or the local clock printed beside it."""
     if not text:
         return None
-    return _first_text_date(text)
+    found = _first_text_match(text)
+    if found is not None:
+        return _adjacent_clock(text, *found)
+    return _relative(text[:300], need_clock=True)
 
 
 def date_from_url(url: str | None) -> datetime | None:

@@ -41,6 +41,7 @@ from .dates import (
     first_time_element,
     header_date,
     parse_datetime,
+    reading_dates,
     refine_day,
 )
 from .language import detect_language, normalise_language_tag
@@ -440,11 +441,15 @@ def _apply_hints_only(article: Article, hints: Hints, url: str) -> None:
 
 
 def extract_article(html: str | bytes, url: str, *, hints: Hints | None = None,
-                    source: SourceConfig | None = None, headers: Mapping[str, str] | None = None) -> Article:
+                    source: SourceConfig | None = None, headers: Mapping[str, str] | None = None,
+                    fetched_at: datetime | None = None) -> Article:
     """Extract every record field from a page (bytes decoded with the response headers); never raises."""
     article = Article(url=url)
+    # Offset-less times are the site's local time; "yesterday, 14:30" counts from the fetch, never the wall clock.
+    zone, languages = (source.timezone, source.languages) if source is not None else (None, ())
     try:
-        _extract_into(article, html if html is not None else "", url, hints, source, headers)
+        with reading_dates(zone, now=fetched_at, languages=languages):
+            _extract_into(article, html if html is not None else "", url, hints, source, headers)
     except Exception as exc:  # a malformed page must cost one record's fields, never the batch
         article.warnings.append(f"extraction error: {type(exc).__name__}: {exc}")
     article.missing = [name for name in IMPORTANT_FIELDS if not getattr(article, name)]
