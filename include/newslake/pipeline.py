@@ -158,6 +158,7 @@ def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | 
     from newslake.discovery import ConditionalCache, DiscoveryError, candidates_to_rows, discover
 
     started = _now()
+    index_running(ctx)
     try:
         result = discover(ctx.source, ctx.start, ctx.end, fetcher, ConditionalCache(ctx.store, ctx.source.id))
     except DiscoveryError as exc:
@@ -229,6 +230,8 @@ def replay_fetch_stage(ctx: RunContext, handed: StageResult | None = None) -> St
     from newslake.rawzone import index_counts, index_key, read_raw_index
 
     started = _now()
+    if handed is None or handed.stage == "start":
+        index_running(ctx)  # replay runs have no discover stage: they start here
     try:
         index = read_raw_index(ctx.store, ctx.source.id, ctx.day)
     except ObjectNotFound:
@@ -406,6 +409,9 @@ def publish_stage(ctx: RunContext, handed: StageResult) -> dict[str, Any]:
         ctx.store, layout.ARTICLES, ctx.source.id, ctx.day, table, run_id=ctx.run_id,
         extra_manifest={"counts": handed.counts, "timings": handed.timings},
     )
+    from newslake.status_index import quietly, record_published
+
+    quietly("publish", record_published, ctx.store, ctx.source.id, ctx.day, manifest)
     removed = clear_handover(ctx)
     log.info("published %d rows to %s; removed %d hand-over objects", table.num_rows, manifest["key"], removed)
     return {
@@ -468,9 +474,41 @@ def _release_quietly(lease: SourceLease) -> None:
         log.warning("could not release the fetch lease of %s: %s", lease.source_id, exc)
 
 
+def index_running(ctx: RunContext) -> None:
+    """Mark the run's day as running in the status index (best effort)."""
+    from newslake.status_index import quietly, record_running
+
+    quietly("run start", record_running, ctx.store, ctx.source.id, ctx.day, run_id=ctx.run_id)
+
+
+def index_failure(ctx: RunContext, stage: str, exc: BaseException) -> None:
+    """Record in the status index that stage failed for the run's day (best effort)."""
+    from newslake.status_index import quietly, record_failure
+
+    quality = layout.quality_key(ctx.source.id, ctx.day, ctx.run_id) if stage == "validate" else None
+    quietly(
+        "failure", record_failure, ctx.store, ctx.source.id, ctx.day,
+        run_id=ctx.run_id, stage=stage, error_type=type(exc).__name__, reason=str(exc), quality_key=quality,
+    )
+
+
 def run_all(ctx: RunContext, *, replay: bool = False) -> dict[str, Any]:
     """All five stages in one process (CLI `newslake ingest`): same code and output as the DAG."""
-    fetched = replay_fetch_stage(ctx) if replay else run_fetch(ctx, run_discover(ctx))
-    validated = validate_stage(ctx, extract_stage(ctx, fetched))
-    published = publish_stage(ctx, validated)
+    stage = "fetch" if replay else "discover"
+    try:
+        if replay:
+            fetched = replay_fetch_stage(ctx)
+        else:
+            discovered = run_discover(ctx)
+            stage = "fetch"
+            fetched = run_fetch(ctx, discovered)
+        stage = "extract"
+        extracted = extract_stage(ctx, fetched)
+        stage = "validate"
+        validated = validate_stage(ctx, extracted)
+        stage = "publish"
+        published = publish_stage(ctx, validated)
+    except Exception as exc:
+        index_failure(ctx, stage, exc)
+        raise
     return {"counts": validated.counts, "publish": published}

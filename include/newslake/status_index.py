@@ -1,0 +1,355 @@
+"""The status index: one small JSON object per source and month, kept up to date by the runs.
+
+    _status/source=<id>/month=<YYYY-MM>.json   {"source", "month", "version", "days": {day: entry}}
+
+Each day's entry holds up to three events, each with its run id and time: "published" (what the
+last successful publish wrote, with counts copied from its manifest and GX report), "failure"
+(the last run that failed: stage, error type, reason) and "running" (the last run that started).
+Runs update an object with a conditional write (If-Match on the version read, If-None-Match for a
+new month) and retry when another run won, so parallel backfill days never lose each other's
+update. The status page reads these objects only: a handful of GETs instead of a lake listing.
+`rebuild_index` recreates the "published" events from the partitions' manifests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from newslake import layout
+from newslake.storage import ObjectNotFound, PreconditionFailed
+
+if TYPE_CHECKING:
+    from newslake.storage import ObjectStore
+
+log = logging.getLogger(__name__)
+
+INDEX_VERSION = 1
+_MAX_ATTEMPTS = 12
+_READ_WORKERS = 16
+_TOP_FAILED = 5
+_REASON_CHARS = 2000  # a reason is for a human; a traceback-sized one would bloat the month object
+
+
+class StatusIndexError(Exception):
+    """The status index could not be read or written (the object and the cause are in the message)."""
+
+
+def _now() -> str:
+    # Milliseconds: a run's start, failure and publish can fall in the same second.
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def month_of(day: date) -> str:
+    """'YYYY-MM' of a day."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def months_between(first: date, last: date) -> list[str]:
+    """Every 'YYYY-MM' from first's month to last's month, inclusive."""
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _empty_month(source_id: str, month: str) -> dict[str, Any]:
+    return {"source": source_id, "month": month, "version": INDEX_VERSION, "days": {}}
+
+
+def update_days(
+    store: ObjectStore, source_id: str, month: str, change: Callable[[dict[str, dict]], None]
+) -> dict[str, Any]:
+    """Apply change(days) to one month object with a conditional write; retried while other writers win."""
+    key = layout.status_index_key(source_id, month)
+    for attempt in range(_MAX_ATTEMPTS):
+        try:
+            raw, etag = store.get_versioned(key)
+            document = json.loads(raw)
+            if not isinstance(document, dict) or not isinstance(document.get("days"), dict):
+                document = _empty_month(source_id, month)  # unreadable: rewrite it whole
+        except ObjectNotFound:
+            document, etag = _empty_month(source_id, month), None
+        except ValueError:  # not JSON: rewrite it whole, on the version we read
+            document = _empty_month(source_id, month)
+        change(document["days"])
+        document["updated_at"] = _now()
+        body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+        try:
+            store.put(
+                key, body, content_type="application/json", if_match=etag, if_none_match=etag is None
+            )
+            return document
+        except PreconditionFailed:
+            # Another run of the same source and month wrote first: read its version and reapply.
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise StatusIndexError(f"{key}: gave up after {_MAX_ATTEMPTS} conditional writes lost to other runs")
+
+
+def _set_event(store: ObjectStore, source_id: str, day: date, event: str, value: dict[str, Any]) -> None:
+    def change(days: dict[str, dict]) -> None:
+        days.setdefault(day.isoformat(), {})[event] = value
+
+    update_days(store, source_id, month_of(day), change)
+
+
+def top_failed_expectations(report: dict[str, Any] | None) -> list[list[Any]]:
+    """[[expectation, unexpected rows], ...] of a GX report (newslake.validation), most rows first."""
+    expectations = (report or {}).get("expectations")
+    if not isinstance(expectations, dict):
+        return []
+    failed = [
+        [name, int(e.get("unexpected_count") or 0)]
+        for name, e in expectations.items()
+        if isinstance(e, dict) and not e.get("success", True)
+    ]
+    failed.sort(key=lambda item: (-item[1], item[0]))
+    return failed[:_TOP_FAILED]
+
+
+def published_event(
+    manifest: dict[str, Any], report: dict[str, Any] | None = None, at: str | None = None
+) -> dict[str, Any]:
+    """The "published" event of a day from its articles manifest (and the GX report of that run)."""
+    counts = _mapping(manifest.get("counts"))
+    validate, fetch = _mapping(counts.get("validate")), _mapping(counts.get("fetch"))
+    rows, quarantined = _count(manifest.get("rows")), _count(validate.get("quarantined"))
+    total = _count(validate.get("rows")) or rows + quarantined
+    return {
+        "run_id": manifest.get("run_id"),
+        "at": at or manifest.get("written_at"),
+        "written_at": manifest.get("written_at"),
+        "rows": rows,
+        "quarantined": quarantined,
+        "quarantine_share": round(quarantined / total, 4) if total else 0.0,
+        "top_failed": top_failed_expectations(report),
+        "fetch": {k: v for k, v in fetch.items() if isinstance(v, int) and not isinstance(v, bool)},
+        "quality_key": validate.get("quality_key"),
+        "key": manifest.get("key"),
+        "schema_version": manifest.get("schema_version"),
+    }
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _read_report(store: ObjectStore, key: str | None) -> dict[str, Any] | None:
+    if not key:
+        return None
+    try:
+        report = json.loads(store.get(key))
+    except (ObjectNotFound, ValueError):
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def record_published(store: ObjectStore, source_id: str, day: date, manifest: dict[str, Any]) -> None:
+    """Index a successful publish of (source, day): counts from its manifest, failures from its GX report."""
+    validate = (manifest.get("counts") or {}).get("validate") or {}
+    report = _read_report(store, validate.get("quality_key") if isinstance(validate, dict) else None)
+    _set_event(store, source_id, day, "published", published_event(manifest, report, at=_now()))
+
+
+def record_failure(
+    store: ObjectStore,
+    source_id: str,
+    day: date,
+    *,
+    run_id: str,
+    stage: str,
+    error_type: str,
+    reason: str,
+    quality_key: str | None = None,
+) -> None:
+    """Index the failure of a run for (source, day): which stage, what kind of error, and why."""
+    event = {
+        "run_id": run_id,
+        "at": _now(),
+        "stage": stage,
+        "type": error_type,
+        "reason": reason[:_REASON_CHARS],
+        "quality_key": quality_key,
+    }
+    _set_event(store, source_id, day, "failure", event)
+
+
+def record_running(store: ObjectStore, source_id: str, day: date, *, run_id: str) -> None:
+    """Index that a run for (source, day) has started."""
+    _set_event(store, source_id, day, "running", {"run_id": run_id, "at": _now()})
+
+
+def quietly(what: str, fn: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """Run an index update; a failure is logged, never raised: the index must not fail a run."""
+    try:
+        fn(*args, **kwargs)
+    except Exception as exc:
+        log.warning("status index not updated (%s): %s: %s; `newslake status --rebuild-index` repairs it",
+                    what, type(exc).__name__, exc)
+
+
+def list_index(store: ObjectStore, source_id: str | None = None) -> dict[tuple[str, str], str]:
+    """{(source, month): key} of every index object (one listing of _status/)."""
+    prefix = f"{layout.STATUS}/" + (f"source={layout.check_id('source id', source_id)}/" if source_id else "")
+    found = {}
+    for key in store.list(prefix):
+        match = layout.STATUS_INDEX_RE.match(key)
+        if match:
+            found[(match["source"], match["month"])] = key
+    return found
+
+
+def read_index(
+    store: ObjectStore,
+    *,
+    source_id: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> dict[str, dict[str, dict]]:
+    """{source: {day: entry}} for the months overlapping first..last (all months when None).
+
+    Raises StatusIndexError naming the object that cannot be read; storage errors propagate.
+    """
+    keys = list_index(store, source_id)
+    lo = month_of(first) if first else "0000-00"
+    hi = month_of(last) if last else "9999-99"
+    wanted = [(source, key) for (source, month), key in sorted(keys.items()) if lo <= month <= hi]
+
+    def get(item: tuple[str, str]) -> tuple[str, str, dict]:
+        source, key = item
+        try:
+            document = json.loads(store.get(key))
+        except ObjectNotFound:
+            return source, key, {}  # removed since the listing
+        except ValueError as exc:
+            raise StatusIndexError(f"status index object {key} is not valid JSON ({exc})") from exc
+        days = document.get("days") if isinstance(document, dict) else None
+        if not isinstance(days, dict):
+            raise StatusIndexError(f"status index object {key} has no 'days' mapping")
+        return source, key, days
+
+    result: dict[str, dict[str, dict]] = {}
+    with ThreadPoolExecutor(max_workers=_READ_WORKERS) as pool:
+        for source, _key, days in pool.map(get, wanted):
+            target = result.setdefault(source, {})
+            for day, entry in days.items():
+                if isinstance(entry, dict):
+                    target[day] = entry
+    return result
+
+
+def read_day(store: ObjectStore, source_id: str, day: date) -> dict[str, Any] | None:
+    """The index entry of one (source, day), or None when the index knows nothing of it."""
+    key = layout.status_index_key(source_id, month_of(day))
+    try:
+        document = json.loads(store.get(key))
+    except ObjectNotFound:
+        return None
+    except ValueError as exc:
+        raise StatusIndexError(f"status index object {key} is not valid JSON ({exc})") from exc
+    entry = (document.get("days") or {}).get(day.isoformat()) if isinstance(document, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
+def rebuild_index(store: ObjectStore, source_id: str | None = None) -> dict[str, int]:
+    """Recreate every "published" event from the articles manifests; failure/running events are kept.
+
+    Returns {"days": indexed days, "objects": month objects written, "unreadable": manifests skipped}.
+    """
+    from newslake.lake import list_partitions, read_manifest
+
+    partitions = list_partitions(store, layout.ARTICLES, source_id)
+
+    def load(item: tuple[str, date]) -> tuple[str, date, dict | None]:
+        source, day = item
+        try:
+            manifest = read_manifest(store, layout.ARTICLES, source, day)
+        except ValueError:
+            manifest = None
+        if not isinstance(manifest, dict):
+            return source, day, None
+        return source, day, published_event(manifest, _read_report(store, _quality_key(manifest)))
+
+    by_month: dict[tuple[str, str], dict[str, dict]] = {}
+    unreadable = 0
+    with ThreadPoolExecutor(max_workers=_READ_WORKERS) as pool:
+        for source, day, event in pool.map(load, partitions):
+            if event is None:
+                unreadable += 1
+                continue
+            by_month.setdefault((source, month_of(day)), {})[day.isoformat()] = event
+    # Months that only hold failures keep them; published events no manifest backs any more go.
+    for source, month in list_index(store, source_id):
+        by_month.setdefault((source, month), {})
+
+    def write(item: tuple[tuple[str, str], dict[str, dict]]) -> None:
+        (source, month), published = item
+
+        def change(days: dict[str, dict]) -> None:
+            previous = {day: entry.pop("published", None) for day, entry in days.items()}
+            for day, event in published.items():
+                old = previous.get(day) or {}
+                if (old.get("run_id"), old.get("written_at")) == (event["run_id"], event["written_at"]):
+                    event = {**event, "at": old.get("at") or event["at"]}  # same publish: keep its instant
+                days.setdefault(day, {})["published"] = event
+            for day in [d for d, e in days.items() if not e]:
+                del days[day]
+
+        update_days(store, source, month, change)
+
+    with ThreadPoolExecutor(max_workers=_READ_WORKERS) as pool:
+        list(pool.map(write, by_month.items()))
+    return {
+        "days": sum(len(v) for v in by_month.values()),
+        "objects": len(by_month),
+        "unreadable": unreadable,
+    }
+
+
+def _quality_key(manifest: dict[str, Any]) -> str | None:
+    counts = manifest.get("counts")
+    validate = counts.get("validate") if isinstance(counts, dict) else None
+    key = validate.get("quality_key") if isinstance(validate, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def write_months(store: ObjectStore, documents: Iterable[dict[str, Any]]) -> int:
+    """Write whole month objects unconditionally (bench and tests building a large index); returns how many."""
+    count = 0
+    for document in documents:
+        key = layout.status_index_key(document["source"], document["month"])
+        store.put(key, json.dumps(document, sort_keys=True, separators=(",", ":")).encode(),
+                  content_type="application/json")
+        count += 1
+    return count
+
+
+def latest_events_sorted(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entry's events, newest first, each with its name under "event"."""
+    events = [
+        {"event": name, **value}
+        for name in ("published", "failure", "running")
+        if isinstance(value := entry.get(name), dict)
+    ]
+    events.sort(key=lambda e: event_time(e), reverse=True)
+    return events
+
+
+def event_time(event: dict[str, Any] | None) -> datetime:
+    """When an event happened (its "at"), or the earliest time when unknown."""
+    try:
+        value = datetime.fromisoformat(str((event or {}).get("at")))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
