@@ -133,7 +133,7 @@ def _cmd_status(args) -> int:
     if args.rebuild_index:
         done = rebuild_index(store, args.source)
         print(f"status index rebuilt: {plural(done['days'], 'published day')} in "
-              f"{plural(done['objects'], 'month object')}, {plural(done['unreadable'], 'unreadable manifest')}",
+              f"{plural(done['objects'], 'year object')}, {plural(done['unreadable'], 'unreadable manifest')}",
               file=sys.stderr if args.json else sys.stdout)
     try:
         grid = collect_grid(store, sources_from_config(args.config), source_id=args.source,

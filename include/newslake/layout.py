@@ -9,7 +9,7 @@
     _work/source=<id>/dt=<day>/run=<run>/<name>            hand-over between one run's tasks
     _cache/source=<id>/<sha256>.json.gz                    feed/sitemap bodies for conditional GETs
     _locks/source=<id>/fetch.json                          the lease of the run fetching the source
-    _status/source=<id>/month=<YYYY-MM>.json               status index: each day's last publish/failure
+    _status/source=<id>/year=<YYYY>.json                   status index: each day's last publish/failure/start
 """
 
 from __future__ import annotations
@@ -142,11 +142,11 @@ def parse_partition(key: str) -> tuple[str, str, date] | None:
     return match["zone"], match["source"], date.fromisoformat(match["dt"])
 
 
-def status_index_key(source_id: str, month: str) -> str:
-    """The status index object of one source and month (YYYY-MM)."""
-    if not re.match(r"^\d{4}-\d{2}$", month):
-        raise LayoutError(f"month {month!r} is not YYYY-MM")
-    return f"{STATUS}/source={check_id('source id', source_id)}/month={month}.json"
+def status_index_key(source_id: str, year: str) -> str:
+    """The status index object of one source and year (YYYY)."""
+    if not re.match(r"^\d{4}$", year):
+        raise LayoutError(f"year {year!r} is not YYYY")
+    return f"{STATUS}/source={check_id('source id', source_id)}/year={year}.json"
 
 
-STATUS_INDEX_RE = re.compile(rf"^{STATUS}/source=(?P<source>[^/]+)/month=(?P<month>\d{{4}}-\d{{2}})\.json$")
+STATUS_INDEX_RE = re.compile(rf"^{STATUS}/source=(?P<source>[^/]+)/year=(?P<year>\d{{4}})\.json$")

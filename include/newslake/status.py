@@ -91,23 +91,34 @@ def _event(entry: dict, name: str) -> dict | None:
 
 def latest_outcome(entry: dict) -> str | None:
     """Which event of a day's entry is current: "published", "failure", "running" or None."""
-    from newslake.status_index import event_time
-
+    # Every "at" the index writes has one format (status_index.at_text), so strings compare in time order.
     published, failure, running = (_event(entry, n) for n in ("published", "failure", "running"))
-    terminal = [(event_time(e), name, e) for name, e in (("published", published), ("failure", failure)) if e]
-    # Same instant: the publish wins over a failure (a retried run that then succeeded).
-    terminal.sort(key=lambda item: (item[0], item[1] == "published"))
-    last = terminal[-1] if terminal else None
-    if running and (last is None or event_time(running) >= last[0]):
-        finished = {str(e.get("run_id")) for _, _, e in terminal}
-        if str(running.get("run_id")) not in finished:
+    if published and failure:
+        # Same instant: the publish wins over a failure (a retried run that then succeeded).
+        last, event = (
+            ("published", published) if _at(published) >= _at(failure) else ("failure", failure)
+        )
+    elif published or failure:
+        last, event = ("published", published) if published else ("failure", failure)
+    else:
+        last, event = None, None
+    if running and (event is None or _at(running) >= _at(event)):
+        finished = {e.get("run_id") for e in (published, failure) if e}
+        if running.get("run_id") not in finished:
             return "running"
-    return last[1] if last else None
+    return last
 
 
-def day_state(entry: dict | None, day: date, expected: SourceDays, today: date, share: float) -> str:
-    """The state of one grid cell."""
-    outcome = latest_outcome(entry) if entry else None
+def _at(event: dict | None) -> str:
+    return str((event or {}).get("at") or "")
+
+
+def day_state(
+    entry: dict | None, day: date, expected: SourceDays, today: date, share: float, outcome: str | None = "?"
+) -> str:
+    """The state of one grid cell (`outcome`: latest_outcome(entry) when the caller has it)."""
+    if outcome == "?":
+        outcome = latest_outcome(entry) if entry else None
     if outcome == "running":
         return STATE_RUNNING
     if outcome == "failure":
@@ -118,11 +129,8 @@ def day_state(entry: dict | None, day: date, expected: SourceDays, today: date, 
     return STATE_MISSING if expected.expects(day, today) else STATE_NOT_EXPECTED
 
 
-def _cell(entry: dict | None, day: date, state: str) -> dict[str, Any]:
-    event: dict = {}
-    if entry:
-        outcome = latest_outcome(entry)
-        event = (_event(entry, outcome) if outcome else None) or {}
+def _cell(entry: dict | None, day: date, state: str, outcome: str | None) -> dict[str, Any]:
+    event = (_event(entry, outcome) if entry and outcome else None) or {}
     published = _event(entry or {}, "published") or {}
     cell: dict[str, Any] = {"day": day.isoformat(), "state": state}
     if published:
@@ -162,8 +170,9 @@ def build_grid(
         totals: dict[str, int] = dict.fromkeys(STATES, 0) | {"rows": 0, "quarantined": 0}
         for day in days:
             entry = entries.get(day.isoformat())
-            state = day_state(entry, day, expected, today, share)
-            cell = _cell(entry, day, state)
+            outcome = latest_outcome(entry) if entry else None
+            state = day_state(entry, day, expected, today, share, outcome)
+            cell = _cell(entry, day, state, outcome)
             totals[state] += 1
             totals["rows"] += cell.get("rows") or 0
             totals["quarantined"] += cell.get("quarantined") or 0

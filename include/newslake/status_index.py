@@ -1,14 +1,18 @@
-"""The status index: one small JSON object per source and month, kept up to date by the runs.
+"""The status index: one JSON object per source and year, kept up to date by the runs.
 
-    _status/source=<id>/month=<YYYY-MM>.json   {"source", "month", "version", "days": {day: entry}}
+    _status/source=<id>/year=<YYYY>.json   {"source", "year", "version", "days": {day: entry}}
 
 Each day's entry holds up to three events, each with its run id and time: "published" (what the
 last successful publish wrote, with counts copied from its manifest and GX report), "failure"
 (the last run that failed: stage, error type, reason) and "running" (the last run that started).
 Runs update an object with a conditional write (If-Match on the version read, If-None-Match for a
-new month) and retry when another run won, so parallel backfill days never lose each other's
+new year) and retry when another run won, so parallel backfill days never lose each other's
 update. The status page reads these objects only: a handful of GETs instead of a lake listing.
 `rebuild_index` recreates the "published" events from the partitions' manifests.
+
+A year, not a month: each GET costs a few ms of botocore CPU, so a year's grid of 20 sources was
+240 GETs per request with month objects (1.5-3 s on 2 cores); a year object is ~0.2 MiB, cheap
+to rewrite on each publish.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ INDEX_VERSION = 1
 _MAX_ATTEMPTS = 12
 _READ_WORKERS = 16
 _TOP_FAILED = 5
-_REASON_CHARS = 2000  # a reason is for a human; a traceback-sized one would bloat the month object
+_REASON_CHARS = 2000  # a reason is for a human; a traceback-sized one would bloat the year object
 
 
 class StatusIndexError(Exception):
@@ -42,43 +46,45 @@ class StatusIndexError(Exception):
 
 
 def _now() -> str:
+    return at_text(datetime.now(UTC))
+
+
+def at_text(moment: Any) -> str:
+    """An event time as the index writes it: UTC, milliseconds (one format, so strings sort in time order)."""
     # Milliseconds: a run's start, failure and publish can fall in the same second.
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    if not isinstance(moment, datetime):
+        try:
+            moment = datetime.fromisoformat(str(moment))
+        except ValueError:
+            return ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def month_of(day: date) -> str:
-    """'YYYY-MM' of a day."""
-    return f"{day.year:04d}-{day.month:02d}"
+def year_of(day: date) -> str:
+    """'YYYY' of a day: the index object the day lives in."""
+    return f"{day.year:04d}"
 
 
-def months_between(first: date, last: date) -> list[str]:
-    """Every 'YYYY-MM' from first's month to last's month, inclusive."""
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def _empty_month(source_id: str, month: str) -> dict[str, Any]:
-    return {"source": source_id, "month": month, "version": INDEX_VERSION, "days": {}}
+def _empty_year(source_id: str, year: str) -> dict[str, Any]:
+    return {"source": source_id, "year": year, "version": INDEX_VERSION, "days": {}}
 
 
 def update_days(
-    store: ObjectStore, source_id: str, month: str, change: Callable[[dict[str, dict]], None]
+    store: ObjectStore, source_id: str, year: str, change: Callable[[dict[str, dict]], None]
 ) -> dict[str, Any]:
-    """Apply change(days) to one month object with a conditional write; retried while other writers win."""
-    key = layout.status_index_key(source_id, month)
+    """Apply change(days) to one year object with a conditional write; retried while other writers win."""
+    key = layout.status_index_key(source_id, year)
     for attempt in range(_MAX_ATTEMPTS):
         try:
             raw, etag = store.get_versioned(key)
             document = json.loads(raw)
             if not isinstance(document, dict) or not isinstance(document.get("days"), dict):
-                document = _empty_month(source_id, month)  # unreadable: rewrite it whole
+                document = _empty_year(source_id, year)  # unreadable: rewrite it whole
         except ObjectNotFound:
-            document, etag = _empty_month(source_id, month), None
+            document, etag = _empty_year(source_id, year), None
         except ValueError:  # not JSON: rewrite it whole, on the version we read
-            document = _empty_month(source_id, month)
+            document = _empty_year(source_id, year)
         change(document["days"])
         document["updated_at"] = _now()
         body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
@@ -88,7 +94,7 @@ def update_days(
             )
             return document
         except PreconditionFailed:
-            # Another run of the same source and month wrote first: read its version and reapply.
+            # Another run of the same source and year wrote first: read its version and reapply.
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     raise StatusIndexError(f"{key}: gave up after {_MAX_ATTEMPTS} conditional writes lost to other runs")
 
@@ -97,7 +103,7 @@ def _set_event(store: ObjectStore, source_id: str, day: date, event: str, value:
     def change(days: dict[str, dict]) -> None:
         days.setdefault(day.isoformat(), {})[event] = value
 
-    update_days(store, source_id, month_of(day), change)
+    update_days(store, source_id, year_of(day), change)
 
 
 def top_failed_expectations(report: dict[str, Any] | None) -> list[list[Any]]:
@@ -124,7 +130,7 @@ def published_event(
     total = _count(validate.get("rows")) or rows + quarantined
     return {
         "run_id": manifest.get("run_id"),
-        "at": at or manifest.get("written_at"),
+        "at": at or at_text(manifest.get("written_at")),
         "written_at": manifest.get("written_at"),
         "rows": rows,
         "quarantined": quarantined,
@@ -200,13 +206,13 @@ def quietly(what: str, fn: Callable[..., None], *args: Any, **kwargs: Any) -> No
 
 
 def list_index(store: ObjectStore, source_id: str | None = None) -> dict[tuple[str, str], str]:
-    """{(source, month): key} of every index object (one listing of _status/)."""
+    """{(source, year): key} of every index object (one listing of _status/)."""
     prefix = f"{layout.STATUS}/" + (f"source={layout.check_id('source id', source_id)}/" if source_id else "")
     found = {}
     for key in store.list(prefix):
         match = layout.STATUS_INDEX_RE.match(key)
         if match:
-            found[(match["source"], match["month"])] = key
+            found[(match["source"], match["year"])] = key
     return found
 
 
@@ -217,14 +223,14 @@ def read_index(
     first: date | None = None,
     last: date | None = None,
 ) -> dict[str, dict[str, dict]]:
-    """{source: {day: entry}} for the months overlapping first..last (all months when None).
+    """{source: {day: entry}} for the years overlapping first..last (all years when None).
 
     Raises StatusIndexError naming the object that cannot be read; storage errors propagate.
     """
     keys = list_index(store, source_id)
-    lo = month_of(first) if first else "0000-00"
-    hi = month_of(last) if last else "9999-99"
-    wanted = [(source, key) for (source, month), key in sorted(keys.items()) if lo <= month <= hi]
+    lo = year_of(first) if first else "0000"
+    hi = year_of(last) if last else "9999"
+    wanted = [(source, key) for (source, year), key in sorted(keys.items()) if lo <= year <= hi]
 
     def get(item: tuple[str, str]) -> tuple[str, str, dict]:
         source, key = item
@@ -251,7 +257,7 @@ def read_index(
 
 def read_day(store: ObjectStore, source_id: str, day: date) -> dict[str, Any] | None:
     """The index entry of one (source, day), or None when the index knows nothing of it."""
-    key = layout.status_index_key(source_id, month_of(day))
+    key = layout.status_index_key(source_id, year_of(day))
     try:
         document = json.loads(store.get(key))
     except ObjectNotFound:
@@ -265,7 +271,7 @@ def read_day(store: ObjectStore, source_id: str, day: date) -> dict[str, Any] | 
 def rebuild_index(store: ObjectStore, source_id: str | None = None) -> dict[str, int]:
     """Recreate every "published" event from the articles manifests; failure/running events are kept.
 
-    Returns {"days": indexed days, "objects": month objects written, "unreadable": manifests skipped}.
+    Returns {"days": indexed days, "objects": year objects written, "unreadable": manifests skipped}.
     """
     from newslake.lake import list_partitions, read_manifest
 
@@ -281,20 +287,20 @@ def rebuild_index(store: ObjectStore, source_id: str | None = None) -> dict[str,
             return source, day, None
         return source, day, published_event(manifest, _read_report(store, _quality_key(manifest)))
 
-    by_month: dict[tuple[str, str], dict[str, dict]] = {}
+    by_year: dict[tuple[str, str], dict[str, dict]] = {}
     unreadable = 0
     with ThreadPoolExecutor(max_workers=_READ_WORKERS) as pool:
         for source, day, event in pool.map(load, partitions):
             if event is None:
                 unreadable += 1
                 continue
-            by_month.setdefault((source, month_of(day)), {})[day.isoformat()] = event
-    # Months that only hold failures keep them; published events no manifest backs any more go.
-    for source, month in list_index(store, source_id):
-        by_month.setdefault((source, month), {})
+            by_year.setdefault((source, year_of(day)), {})[day.isoformat()] = event
+    # Years that only hold failures keep them; published events no manifest backs any more go.
+    for source, year in list_index(store, source_id):
+        by_year.setdefault((source, year), {})
 
     def write(item: tuple[tuple[str, str], dict[str, dict]]) -> None:
-        (source, month), published = item
+        (source, year), published = item
 
         def change(days: dict[str, dict]) -> None:
             previous = {day: entry.pop("published", None) for day, entry in days.items()}
@@ -306,13 +312,13 @@ def rebuild_index(store: ObjectStore, source_id: str | None = None) -> dict[str,
             for day in [d for d, e in days.items() if not e]:
                 del days[day]
 
-        update_days(store, source, month, change)
+        update_days(store, source, year, change)
 
     with ThreadPoolExecutor(max_workers=_READ_WORKERS) as pool:
-        list(pool.map(write, by_month.items()))
+        list(pool.map(write, by_year.items()))
     return {
-        "days": sum(len(v) for v in by_month.values()),
-        "objects": len(by_month),
+        "days": sum(len(v) for v in by_year.values()),
+        "objects": len(by_year),
         "unreadable": unreadable,
     }
 
@@ -324,11 +330,11 @@ def _quality_key(manifest: dict[str, Any]) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def write_months(store: ObjectStore, documents: Iterable[dict[str, Any]]) -> int:
-    """Write whole month objects unconditionally (bench and tests building a large index); returns how many."""
+def write_years(store: ObjectStore, documents: Iterable[dict[str, Any]]) -> int:
+    """Write whole year objects unconditionally (bench and tests building a large index); returns how many."""
     count = 0
     for document in documents:
-        key = layout.status_index_key(document["source"], document["month"])
+        key = layout.status_index_key(document["source"], document["year"])
         store.put(key, json.dumps(document, sort_keys=True, separators=(",", ":")).encode(),
                   content_type="application/json")
         count += 1
@@ -342,14 +348,6 @@ def latest_events_sorted(entry: dict[str, Any]) -> list[dict[str, Any]]:
         for name in ("published", "failure", "running")
         if isinstance(value := entry.get(name), dict)
     ]
-    events.sort(key=lambda e: event_time(e), reverse=True)
+    events.sort(key=lambda e: str(e.get("at") or ""), reverse=True)
     return events
 
-
-def event_time(event: dict[str, Any] | None) -> datetime:
-    """When an event happened (its "at"), or the earliest time when unknown."""
-    try:
-        value = datetime.fromisoformat(str((event or {}).get("at")))
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -155,7 +155,7 @@ def test_rebuild_index_recreates_published_days_and_keeps_failures(lake):
     assert done["unreadable"] == 0 and done["objects"] == 2
 
 
-def test_parallel_runs_of_one_month_keep_every_update(local_store):
+def test_parallel_runs_of_one_source_keep_every_update(local_store):
     days = [date(2026, 11, d) for d in range(1, 25)]
     threads = [
         threading.Thread(target=record_running, args=(local_store, "demo", d), kwargs={"run_id": f"r{d.day}"})
@@ -257,11 +257,11 @@ def test_html_escapes_lake_content(local_store):
 
 
 def test_corrupt_index_names_the_index_and_the_repair(client, lake):
-    lake.put(layout.status_index_key("demo", "2026-11"), b"{half a json")
+    lake.put(layout.status_index_key("demo", "2026"), b"{half a json")
     response = client.get("/", params={"since": "2026-11-14", "until": "2026-11-24"})
     assert response.status_code == 503
     assert "status index cannot be read" in response.text and "--rebuild-index" in response.text
-    assert "_status/source=demo/month=2026-11.json" in response.text
+    assert "_status/source=demo/year=2026.json" in response.text
     assert client.get("/status").json()["where"] == "index"
 
 
@@ -304,4 +304,4 @@ def test_cli_rebuild_index(lake, monkeypatch, capsys):
         lake.delete(key)
     assert cli.main(["status", "--rebuild-index", "--since", "2026-11-16", "--until", "2026-11-17"]) == 0
     out = capsys.readouterr().out
-    assert "status index rebuilt: 3 published days in 2 month objects, 0 unreadable manifests" in out
+    assert "status index rebuilt: 3 published days in 2 year objects, 0 unreadable manifests" in out
