@@ -73,6 +73,8 @@ class StageResult:
     def then(self, stage: str, counts: dict[str, Any], started: datetime, **keys: str) -> StageResult:
         """The result after stage (which began at started): earlier keys, counts and timings plus this stage's."""
         span = [started.isoformat(timespec="milliseconds"), _now().isoformat(timespec="milliseconds")]
+        # The task's summary line: every outcome count of the stage, in one map.
+        log.info("%s summary: %s", stage, json.dumps(counts, sort_keys=True, default=str))
         return StageResult(
             stage, self.interval, {**self.keys, **keys}, {**self.counts, stage: counts}, {**self.timings, stage: span}
         )
@@ -175,26 +177,38 @@ def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | 
 
 
 def fetch_stage(
-    ctx: RunContext, fetcher: PageFetcher, handed: StageResult, lease: SourceLease | None = None
+    ctx: RunContext,
+    fetcher: PageFetcher,
+    handed: StageResult,
+    lease: SourceLease | None = None,
+    max_articles: int | None = None,
 ) -> StageResult:
-    """Fetch every candidate politely, storing raw bodies and the day's raw index before any parsing."""
+    """Fetch every candidate politely, storing raw bodies and the day's raw index before any parsing.
+
+    max_articles (a quick test run) fetches only the first N candidates; the rest are counted as capped.
+    """
     from newslake.discovery import candidates_from_rows
     from newslake.rawzone import RawZoneWriter, index_key
 
     started = _now()
     rows = json.loads(ctx.store.get(handed.key("candidates")))["candidates"]
     candidates = {c.url: c for c in candidates_from_rows(rows)}
+    capped = 0
+    if max_articles and len(candidates) > max_articles:
+        capped = len(candidates) - max_articles
+        candidates = dict(list(candidates.items())[:max_articles])
+        log.info("fetch capped at %d of %d candidates (max_articles)", max_articles, max_articles + capped)
     total = len(candidates)
     writer = RawZoneWriter(ctx.store, ctx.source.id, ctx.day, ctx.run_id)
     for done, result in enumerate(fetcher.fetch_many(list(candidates)), start=1):
         writer.add(result, extra=_hint_columns(candidates.get(result.url)))
         if done % 25 == 0 or done == total:
             so_far = writer.counts
-            log.info("fetched %d/%d, %d failed", done, total, done - so_far["fetched"] - so_far["not_modified"])
+            log.info("fetch %d/%d (%d failed)", done, total, done - so_far["fetched"] - so_far["not_modified"])
     if lease is not None:
         lease.renew()  # still ours: nobody else fetched this source meanwhile
     writer.close()
-    counts = {"candidates": total, **writer.counts}
+    counts = {"candidates": total, **writer.counts, **({"capped": capped} if capped else {})}
     _check_fetch_health(ctx, counts)
     return handed.then("fetch", counts, started, raw_index=index_key(ctx.source.id, ctx.day))
 
@@ -360,6 +374,10 @@ def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     total = table.num_rows
     quarantined = outcome.quarantine.num_rows
     share = quarantined / total if total else 0.0
+    if quarantined:
+        by_expectation = outcome.counts.get("by_expectation") or {}
+        named = ", ".join(f"{name} ({n})" for name, n in sorted(by_expectation.items(), key=lambda kv: -(kv[1] or 0)))
+        log.info("quarantined %s: %s", plural(quarantined, "row"), named or "see " + quality_key)
     counts = {
         "rows": total,
         "valid": outcome.valid.num_rows,
@@ -454,14 +472,14 @@ def run_discover(ctx: RunContext) -> StageResult:
             raise
 
 
-def run_fetch(ctx: RunContext, handed: StageResult) -> StageResult:
-    """The fetch task: renew the run's lease, fetch every candidate, give the source back."""
+def run_fetch(ctx: RunContext, handed: StageResult, max_articles: int | None = None) -> StageResult:
+    """The fetch task: renew the run's lease, fetch every candidate (or the first max_articles), give the source back."""
     from newslake.fetching import Fetcher
 
     lease = source_lease(ctx)
     try:
         with lease, Fetcher(ctx.source) as fetcher:
-            return fetch_stage(ctx, fetcher, handed, lease=lease)
+            return fetch_stage(ctx, fetcher, handed, lease=lease, max_articles=max_articles)
     finally:
         _release_quietly(lease)
 

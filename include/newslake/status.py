@@ -93,6 +93,8 @@ def latest_outcome(entry: dict) -> str | None:
     """Which event of a day's entry is current: "published", "failure", "running" or None."""
     # Every "at" the index writes has one format (status_index.at_text), so strings compare in time order.
     published, failure, running = (_event(entry, n) for n in ("published", "failure", "running"))
+    last: str | None = None
+    event: dict | None = None
     if published and failure:
         # Same instant: the publish wins over a failure (a retried run that then succeeded).
         last, event = (
@@ -100,8 +102,6 @@ def latest_outcome(entry: dict) -> str | None:
         )
     elif published or failure:
         last, event = ("published", published) if published else ("failure", failure)
-    else:
-        last, event = None, None
     if running and (event is None or _at(running) >= _at(event)):
         finished = {e.get("run_id") for e in (published, failure) if e}
         if running.get("run_id") not in finished:

@@ -351,3 +351,16 @@ def latest_events_sorted(entry: dict[str, Any]) -> list[dict[str, Any]]:
     events.sort(key=lambda e: str(e.get("at") or ""), reverse=True)
     return events
 
+
+
+def clear_running(store: ObjectStore, source_id: str, day: date, *, run_id: str) -> None:
+    """Drop the "running" event of run_id (a dry run that ends without publishing leaves no trace)."""
+
+    def change(days: dict[str, dict]) -> None:
+        entry = days.get(day.isoformat()) or {}
+        if (entry.get("running") or {}).get("run_id") == run_id:
+            del entry["running"]
+            if not entry:
+                days.pop(day.isoformat(), None)
+
+    update_days(store, source_id, year_of(day), change)
