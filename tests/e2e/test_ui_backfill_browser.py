@@ -108,11 +108,14 @@ def test_ui_backfill_then_lake_status(s3_server, demo_site, tmp_path):
         assert frame.get_by_role("link", name=run_ids[DAYS[0]]).count() == 1
         page.screenshot(path=str(shots / "3-day-detail.png"))
 
-        frame.get_by_role("link", name="validation result of this run").first.click()
-        docs = frame.locator("body")
-        docs.wait_for()
-        report = json.loads(docs.inner_text())
+        with page.expect_response(lambda r: "/newslake/lake/quality/" in r.url) as answer:
+            frame.get_by_role("link", name="validation result of this run").first.click()
+        docs = answer.value
+        assert docs.status == 200, docs.url
+        report = json.loads(docs.body())
         assert report["suite"] and "expectations" in report  # the day's GX result, served from the lake
+        assert f"dt={DAYS[0]}/run=" in docs.url
+        page.wait_for_load_state()
         page.screenshot(path=str(shots / "4-data-docs.png"))
         browser.close()
     elapsed = time.monotonic() - started
