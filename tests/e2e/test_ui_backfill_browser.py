@@ -62,7 +62,9 @@ def test_ui_backfill_then_lake_status(s3_server, demo_site, tmp_path):
     with running_airflow(cfg, "news_demo") as api, sync_playwright() as playwright:
         browser = _launch(playwright)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.set_default_timeout(30_000)
+        # Generous: on a loaded 2-core machine the UI's first load has taken over 30 s.
+        page.set_default_timeout(90_000)
+        page.set_default_navigation_timeout(180_000)
         base = cfg.airflow_url.rstrip("/")
 
         page.goto(base + "/")
