@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo up down shell test test-fast lint bench lock clean
+.PHONY: help venv demo up down shell test test-fast lint bench lock clean browser
 
 help:
 	@echo "make demo   - install, start PostgreSQL + SeaweedFS + demo site + Airflow, backfill the demo source, print the lake"
@@ -15,7 +15,8 @@ help:
 	@echo "make shell  - a shell with newslake/airflow on PATH and the stack's settings"
 	@echo "make down   - stop everything 'make demo' started (data stays in .run/)"
 	@echo "make lint   - ruff, then mypy over include/newslake"
-	@echo "make bench  - extraction / fetching / enrichment benchmarks"
+	@echo "make browser - install Debian's chromium for the UI browser test if missing (as root)"
+	@echo "make bench  - extraction / fetching / enrichment / lake status benchmarks"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,8 +42,19 @@ shell: $(STAMP)
 down:
 	@test -x $(PY) && $(PY) -m newslake.devstack down || echo "nothing to stop (no venv)"
 
-test: lint
+test: lint browser
 	$(PY) -m pytest
+
+# The UI test drives Debian's Chromium; Playwright itself comes from requirements-dev.txt (make venv).
+CHROMIUM ?= /usr/bin/chromium
+browser: $(STAMP)
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium + chromium-driver for the browser test (apt-get, about 1 min)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "the browser test needs $(CHROMIUM): run as root: apt-get install -y chromium chromium-driver"; exit 1; \
+	  fi; }
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e and not integration"
@@ -55,6 +67,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_extraction.py
 	$(PY) bench/bench_fetch.py
 	$(PY) bench/bench_enrichment.py
+	$(PY) bench/bench_status.py
 
 lock:
 	$(UV) pip compile --quiet --python-version 3.11 requirements.txt requirements-dev.txt -o requirements.lock

@@ -18,13 +18,29 @@ def build_status_app() -> Any:
     """The status FastAPI app: lake from the environment's S3 settings, Airflow login required."""
     from airflow.api_fastapi.core_api.security import requires_authenticated
     from fastapi import Depends
-    from newslake.status import create_app
+    from newslake.status import create_app, sources_from_config
     from newslake.storage import StorageSettings, open_store
 
     return create_app(
         lambda: open_store(StorageSettings.from_env()),
+        sources=_every(60.0, sources_from_config),
         dependencies=[Depends(requires_authenticated())],
     )
+
+
+def _every(seconds: float, load: Any) -> Any:
+    """load() at most once per `seconds`: sources.yaml changes rarely, the page is asked often."""
+    import time
+
+    cached: dict[str, Any] = {"at": float("-inf"), "value": None}
+
+    def get() -> Any:
+        now = time.monotonic()
+        if now - cached["at"] > seconds:
+            cached["value"], cached["at"] = load(), now
+        return cached["value"]
+
+    return get
 
 
 class LazyStatusApp:
@@ -41,7 +57,7 @@ class LazyStatusApp:
 
 
 class NewslakePlugin(AirflowPlugin):
-    """Lake status JSON + HTML under /newslake, linked from the Browse menu and from each DAG page."""
+    """Lake status grid (HTML + JSON) under /newslake, linked from the Browse menu and from each DAG page."""
 
     name = "newslake"
     # Custom timetables must be registered for the DAG processor to serialize them and the scheduler to load them.

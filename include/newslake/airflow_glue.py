@@ -73,3 +73,16 @@ def task_outcomes() -> Iterator[None]:
     except TerminalError as exc:
         # Retrying cannot fix a bad config, a source that blocks us or data that breaks the contract.
         raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+
+
+def skip_dry_run(ctx: RunContext, handed: StageResult) -> None:
+    """End a dry run before publish: drop its hand-over objects and its "running" mark, skip the task."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from newslake.pipeline import clear_handover
+    from newslake.status_index import clear_running, quietly
+
+    rows = handed.counts.get("validate", {}).get("valid")
+    clear_handover(ctx)
+    quietly("dry run", clear_running, ctx.store, ctx.source.id, ctx.day, run_id=ctx.run_id)
+    raise AirflowSkipException(f"dry run: would have published {rows} rows for {ctx.source.id} {ctx.day}")

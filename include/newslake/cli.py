@@ -190,6 +190,43 @@ def _cmd_migrate(args) -> int:
     return EXIT_OK
 
 
+def _cmd_status(args) -> int:
+    from newslake.status import STATES, StatusError, collect_grid, sources_from_config
+    from newslake.status_index import rebuild_index
+    from newslake.storage import StorageSettings, open_store
+
+    store = open_store(StorageSettings.from_env())
+    if args.rebuild_index:
+        done = rebuild_index(store, args.source)
+        print(f"status index rebuilt: {plural(done['days'], 'published day')} in "
+              f"{plural(done['objects'], 'year object')}, {plural(done['unreadable'], 'unreadable manifest')}",
+              file=sys.stderr if args.json else sys.stdout)
+    try:
+        grid = collect_grid(store, sources_from_config(args.config), source_id=args.source,
+                            since=args.since, until=args.until)
+    except StatusError as exc:
+        print(f"{exc}\n{exc.hint}", file=sys.stderr)
+        return EXIT_STORAGE
+    if args.json:
+        print(json.dumps(grid))
+        return EXIT_OK
+    marks = {"written": "#", "warning": "w", "failed": "F", "running": "r", "missing": ".", "not_expected": " "}
+    print(f"lake status {grid['since']} .. {grid['until']} (UTC)  " +
+          "  ".join(f"{m!r}={s}" for s, m in marks.items()))
+    width = max([len(r["source"]) for r in grid["sources"]] + [6])
+    for row in grid["sources"]:
+        t = row["totals"]
+        line = "".join(marks.get(c["state"], "?") for c in row["cells"])
+        print(f"{row['source']:<{width}} |{line}| written {t['written'] + t['warning']}, failed {t['failed']}, "
+              f"missing {t['missing']}, rows {t['rows']}, quarantined {t['quarantined']}")
+    bad = [(row["source"], c) for row in grid["sources"] for c in row["cells"] if c["state"] in STATES[:3]]
+    for source, cell in bad:
+        why = cell.get("failure") or (f"{cell.get('quarantined')} quarantined" if cell["state"] == "warning" else "")
+        print(f"  {source} {cell['day']} {cell['state']}" + (f": {why}" if why else "") +
+              (f" (run {cell['run_id']})" if cell.get("run_id") else ""))
+    return EXIT_OK
+
+
 def _day(value: str) -> date:
     """argparse type for --date: a real calendar day written YYYY-MM-DD."""
     try:
@@ -255,6 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_cmd_source_check)
     for q in source_sub.choices.values():
         q.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP, default=argparse.SUPPRESS)
+    p = sub.add_parser("status", help="the lake status grid (sources x days) from the status index")
+    p.add_argument("--source", help="only this source id")
+    p.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (default: 31 days before --until)")
+    p.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (default: yesterday, UTC)")
+    p.add_argument("--json", action="store_true", help="the same JSON the UI page reads")
+    p.add_argument("--rebuild-index", action="store_true", help="rebuild the index from the manifests first")
+    p.set_defaults(func=_cmd_status)
     for p in sub.choices.values():
         # -v after the command too; SUPPRESS keeps `newslake -v CMD` from being reset to False.
         p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP, default=argparse.SUPPRESS)

@@ -9,6 +9,7 @@
     _work/source=<id>/dt=<day>/run=<run>/<name>            hand-over between one run's tasks
     _cache/source=<id>/<sha256>.json.gz                    feed/sitemap bodies for conditional GETs
     _locks/source=<id>/fetch.json                          the lease of the run fetching the source
+    _status/source=<id>/year=<YYYY>.json                   status index: each day's last publish/failure/start
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ QUALITY = "quality"
 WORK = "_work"
 CACHE = "_cache"
 LOCKS = "_locks"
+STATUS = "_status"
 PARTITIONED_ZONES = (RAW, ARTICLES, QUARANTINE, QUALITY, WORK)
 
 PART_NAME = "part-0.parquet"
@@ -138,3 +140,13 @@ def parse_partition(key: str) -> tuple[str, str, date] | None:
     if not match:
         return None
     return match["zone"], match["source"], date.fromisoformat(match["dt"])
+
+
+def status_index_key(source_id: str, year: str) -> str:
+    """The status index object of one source and year (YYYY)."""
+    if not re.match(r"^\d{4}$", year):
+        raise LayoutError(f"year {year!r} is not YYYY")
+    return f"{STATUS}/source={check_id('source id', source_id)}/year={year}.json"
+
+
+STATUS_INDEX_RE = re.compile(rf"^{STATUS}/source=(?P<source>[^/]+)/year=(?P<year>\d{{4}})\.json$")

@@ -74,6 +74,8 @@ class StageResult:
     def then(self, stage: str, counts: dict[str, Any], started: datetime, **keys: str) -> StageResult:
         """The result after stage (which began at started): earlier keys, counts and timings plus this stage's."""
         span = [started.isoformat(timespec="milliseconds"), _now().isoformat(timespec="milliseconds")]
+        # The task's summary line: every outcome count of the stage, in one map.
+        log.info("%s summary: %s", stage, json.dumps(counts, sort_keys=True, default=str))
         return StageResult(
             stage, self.interval, {**self.keys, **keys}, {**self.counts, stage: counts}, {**self.timings, stage: span}
         )
@@ -160,6 +162,7 @@ def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | 
     from newslake.extraction.dates import reading_dates
 
     started = _now()
+    index_running(ctx)
     try:
         from newslake.discovery_auto import resolve_auto
 
@@ -185,9 +188,16 @@ def discover_stage(ctx: RunContext, fetcher: PageFetcher, handed: StageResult | 
 
 
 def fetch_stage(
-    ctx: RunContext, fetcher: PageFetcher, handed: StageResult, lease: SourceLease | None = None
+    ctx: RunContext,
+    fetcher: PageFetcher,
+    handed: StageResult,
+    lease: SourceLease | None = None,
+    max_articles: int | None = None,
 ) -> StageResult:
-    """Fetch every candidate politely, storing raw bodies and the day's raw index before any parsing."""
+    """Fetch every candidate politely, storing raw bodies and the day's raw index before any parsing.
+
+    max_articles (a quick test run) fetches only the first N candidates; the rest are counted as capped.
+    """
     from newslake.discovery import candidates_from_rows
     from newslake.fetching import Outcome
     from newslake.rawzone import RawZoneWriter, index_key, read_raw_index, revalidation
@@ -195,6 +205,11 @@ def fetch_stage(
     started = _now()
     handover = json.loads(ctx.store.get(handed.key("candidates")))
     candidates = {c.url: c for c in candidates_from_rows(handover["candidates"])}
+    capped = 0
+    if max_articles and len(candidates) > max_articles:
+        capped = len(candidates) - max_articles
+        candidates = dict(list(candidates.items())[:max_articles])
+        log.info("fetch capped at %d of %d candidates (max_articles)", max_articles, max_articles + capped)
     total = len(candidates)
     try:
         stored, validators = revalidation(read_raw_index(ctx.store, ctx.source.id, ctx.day))
@@ -214,11 +229,11 @@ def fetch_stage(
             writer.add(result, extra=hints)
         if done % 25 == 0 or done == total:
             so_far = writer.counts
-            log.info("fetched %d/%d, %d failed", done, total, done - so_far["fetched"] - so_far["not_modified"])
+            log.info("fetch %d/%d (%d failed)", done, total, done - so_far["fetched"] - so_far["not_modified"])
     if lease is not None:
         lease.renew()  # still ours: nobody else fetched this source meanwhile
     writer.close()
-    counts = {"candidates": total, **writer.counts}
+    counts = {"candidates": total, **writer.counts, **({"capped": capped} if capped else {})}
     _check_fetch_health(ctx, counts)
     return handed.then("fetch", counts, started, raw_index=index_key(ctx.source.id, ctx.day))
 
@@ -254,6 +269,8 @@ def replay_fetch_stage(ctx: RunContext, handed: StageResult | None = None) -> St
     from newslake.rawzone import index_counts, index_key, read_raw_index
 
     started = _now()
+    if handed is None or handed.stage == "start":
+        index_running(ctx)  # replay runs have no discover stage: they start here
     try:
         index = read_raw_index(ctx.store, ctx.source.id, ctx.day)
     except ObjectNotFound:
@@ -399,6 +416,10 @@ def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     total = table.num_rows
     quarantined = outcome.quarantine.num_rows
     share = quarantined / total if total else 0.0
+    if quarantined:
+        by_expectation = outcome.counts.get("by_expectation") or {}
+        named = ", ".join(f"{name} ({n})" for name, n in sorted(by_expectation.items(), key=lambda kv: -(kv[1] or 0)))
+        log.info("quarantined %s: %s", plural(quarantined, "row"), named or "see " + quality_key)
     counts = {
         "rows": total,
         "valid": outcome.valid.num_rows,
@@ -448,6 +469,9 @@ def publish_stage(ctx: RunContext, handed: StageResult) -> dict[str, Any]:
         ctx.store, layout.ARTICLES, ctx.source.id, ctx.day, table, run_id=ctx.run_id,
         extra_manifest={"counts": handed.counts, "timings": handed.timings},
     )
+    from newslake.status_index import quietly, record_published
+
+    quietly("publish", record_published, ctx.store, ctx.source.id, ctx.day, manifest)
     removed = clear_handover(ctx)
     log.info("published %d rows to %s; removed %d hand-over objects", table.num_rows, manifest["key"], removed)
     return {
@@ -490,14 +514,14 @@ def run_discover(ctx: RunContext) -> StageResult:
             raise
 
 
-def run_fetch(ctx: RunContext, handed: StageResult) -> StageResult:
-    """The fetch task: renew the run's lease, fetch every candidate, give the source back."""
+def run_fetch(ctx: RunContext, handed: StageResult, max_articles: int | None = None) -> StageResult:
+    """The fetch task: renew the run's lease, fetch every candidate (or the first max_articles), give the source back."""
     from newslake.fetching import Fetcher
 
     lease = source_lease(ctx)
     try:
         with lease, Fetcher(ctx.source) as fetcher:
-            return fetch_stage(ctx, fetcher, handed, lease=lease)
+            return fetch_stage(ctx, fetcher, handed, lease=lease, max_articles=max_articles)
     finally:
         _release_quietly(lease)
 
@@ -510,9 +534,41 @@ def _release_quietly(lease: SourceLease) -> None:
         log.warning("could not release the fetch lease of %s: %s", lease.source_id, exc)
 
 
+def index_running(ctx: RunContext) -> None:
+    """Mark the run's day as running in the status index (best effort)."""
+    from newslake.status_index import quietly, record_running
+
+    quietly("run start", record_running, ctx.store, ctx.source.id, ctx.day, run_id=ctx.run_id)
+
+
+def index_failure(ctx: RunContext, stage: str, exc: BaseException) -> None:
+    """Record in the status index that stage failed for the run's day (best effort)."""
+    from newslake.status_index import quietly, record_failure
+
+    quality = layout.quality_key(ctx.source.id, ctx.day, ctx.run_id) if stage == "validate" else None
+    quietly(
+        "failure", record_failure, ctx.store, ctx.source.id, ctx.day,
+        run_id=ctx.run_id, stage=stage, error_type=type(exc).__name__, reason=str(exc), quality_key=quality,
+    )
+
+
 def run_all(ctx: RunContext, *, replay: bool = False) -> dict[str, Any]:
     """All five stages in one process (CLI `newslake ingest`): same code and output as the DAG."""
-    fetched = replay_fetch_stage(ctx) if replay else run_fetch(ctx, run_discover(ctx))
-    validated = validate_stage(ctx, extract_stage(ctx, fetched))
-    published = publish_stage(ctx, validated)
+    stage = "fetch" if replay else "discover"
+    try:
+        if replay:
+            fetched = replay_fetch_stage(ctx)
+        else:
+            discovered = run_discover(ctx)
+            stage = "fetch"
+            fetched = run_fetch(ctx, discovered)
+        stage = "extract"
+        extracted = extract_stage(ctx, fetched)
+        stage = "validate"
+        validated = validate_stage(ctx, extracted)
+        stage = "publish"
+        published = publish_stage(ctx, validated)
+    except Exception as exc:
+        index_failure(ctx, stage, exc)
+        raise
     return {"counts": validated.counts, "publish": published}

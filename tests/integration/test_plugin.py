@@ -1,4 +1,4 @@
-"""Lake status: the report over real stores, the FastAPI app over HTTP, and the Airflow plugin wiring."""
+"""Lake status over the real things: the index on SeaweedFS, and the plugin as Airflow serves it (login required)."""
 
 from __future__ import annotations
 
@@ -9,256 +9,53 @@ import socket
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime
+import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from newslake.lake import QUARANTINE_SCHEMA, SCHEMA_VERSION, records_to_table, write_partition
-from newslake.status import (
-    STATE_BAD_MANIFEST,
-    STATE_EMPTY,
-    STATE_MISSING_MANIFEST,
-    STATE_OK,
-    STATE_QUARANTINE_ONLY,
-    collect_status,
-    create_app,
-)
+from newslake.status import STATE_FAILED, STATE_MISSING, STATE_WARNING, SourceDays, collect_grid, create_app
+from newslake.status_index import read_index, rebuild_index, record_failure, record_running
 from newslake.storage import LocalStore, StorageSettings, open_store
+from unit.test_status import publish
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_FILE = ROOT / "plugins" / "newslake_plugin.py"
+SOURCES = [SourceDays("demo", date(2026, 11, 16)), SourceDays("kaktus", date(2026, 11, 16))]
 
 
-def _article(n: int, day: str) -> dict:
-    return {
-        "article_id": f"{n:064x}",
-        "url": f"https://news.example.org/en/{day.replace('-', '/')}/story-{n}/",
-        "title": f"Story {n}",
-        "body": "word " * 60,
-        "published_at": f"{day}T09:00:00+00:00",
-        "language": "en",
-        "run_id": "unused",
-    }
-
-
-def _publish(store, source: str, day: str, *, rows: int, quarantined: int = 0, run_id: str) -> dict:
-    table = records_to_table([_article(i, day) for i in range(rows)])
-    manifest = write_partition(store, "articles", source, day, table, run_id=run_id)
-    if quarantined:
-        bad = [
-            {**_article(100 + i, day), "failed_expectations": ["title_not_empty"]} for i in range(quarantined)
-        ]
-        write_partition(
-            store, "quarantine", source, day, records_to_table(bad, QUARANTINE_SCHEMA), run_id=run_id
-        )
-    return manifest
-
-
-def _fill(store) -> dict[tuple[str, str], dict]:
-    """A small lake with one partition in each state an operator can meet."""
-    manifests = {
-        ("demo", "2026-11-16"): _publish(
-            store, "demo", "2026-11-16", rows=3, quarantined=1, run_id="scheduled__16"
-        ),
-        ("demo", "2026-11-17"): _publish(store, "demo", "2026-11-17", rows=0, run_id="scheduled__17"),
-        ("demo", "2026-11-18"): _publish(
-            store, "demo", "2026-11-18", rows=0, quarantined=2, run_id="backfill__18"
-        ),
-        ("kaktus", "2026-11-16"): _publish(store, "kaktus", "2026-11-16", rows=2, run_id="manual__k16"),
-    }
-    # A publish that died after the data PUT and before the manifest: data without _SUCCESS.
-    _publish(store, "demo", "2026-11-19", rows=1, run_id="scheduled__19")
-    store.delete("articles/source=demo/dt=2026-11-19/_SUCCESS")
-    return manifests
-
-
-@pytest.fixture
-def lake(local_store):
-    return local_store, _fill(local_store)
-
-
-def _by_key(status) -> dict[tuple[str, str], object]:
-    return {(p.source, p.day): p for p in status.partitions}
-
-
-def test_status_reports_rows_quarantine_and_manifest_per_partition(lake):
-    store, manifests = lake
-    status = collect_status(store)
-    parts = _by_key(status)
-    assert set(parts) == {*manifests, ("demo", "2026-11-19")}
-
-    ok = parts[("demo", "2026-11-16")]
-    m = manifests[("demo", "2026-11-16")]
-    assert (ok.state, ok.rows, ok.quarantined) == (STATE_OK, 3, 1)
-    assert (ok.run_id, ok.schema_version, ok.written_at) == ("scheduled__16", SCHEMA_VERSION, m["written_at"])
-    assert parts[("kaktus", "2026-11-16")].rows == 2
-    assert parts[("kaktus", "2026-11-16")].quarantined is None
-
-
-def test_status_flags_partitions_that_need_attention(lake):
-    store, _ = lake
-    parts = _by_key(collect_status(store))
-    assert parts[("demo", "2026-11-17")].state == STATE_EMPTY
-    assert (parts[("demo", "2026-11-18")].state, parts[("demo", "2026-11-18")].quarantined) == (
-        STATE_QUARANTINE_ONLY,
-        2,
-    )
-    unfinished = parts[("demo", "2026-11-19")]
-    assert (unfinished.state, unfinished.rows, unfinished.run_id) == (STATE_MISSING_MANIFEST, None, None)
-
-
-def test_status_summarises_each_source(lake):
-    store, _ = lake
-    summaries = {s.source: s for s in collect_status(store).sources}
-    demo = summaries["demo"]
-    assert (demo.partitions, demo.rows, demo.quarantined) == (4, 3, 3)
-    assert (demo.first_day, demo.last_day, demo.attention) == ("2026-11-16", "2026-11-19", 3)
-    assert (summaries["kaktus"].rows, summaries["kaktus"].attention) == (2, 0)
-
-
-def test_status_filters_and_orders_newest_first(lake):
-    store, _ = lake
-    status = collect_status(store, source_id="demo", since=date(2026, 11, 17), until=date(2026, 11, 18))
-    assert [(p.source, p.day) for p in status.partitions] == [("demo", "2026-11-18"), ("demo", "2026-11-17")]
-    newest = collect_status(store, days_per_source=2)
-    assert [(p.source, p.day) for p in newest.partitions] == [
-        ("demo", "2026-11-19"),
-        ("demo", "2026-11-18"),
-        ("kaktus", "2026-11-16"),
-    ]
-
-
-def test_quarantine_count_falls_back_to_the_publish_counts(local_store):
-    table = records_to_table([_article(1, "2026-11-20")])
-    counts = {"validate": {"total": 3, "valid": 1, "quarantined": 2}}
-    write_partition(
-        local_store, "articles", "demo", "2026-11-20", table, run_id="r1", extra_manifest={"counts": counts}
-    )
-    [part] = collect_status(local_store).partitions
-    assert (part.rows, part.quarantined, part.quarantine_run_id) == (1, 2, None)
-
-
-def test_quarantine_from_a_later_failed_run_is_told_apart(lake):
-    store, _ = lake
-    bad = [{**_article(200, "2026-11-16"), "failed_expectations": ["language_in_set"]}]
-    write_partition(
-        store,
-        "quarantine",
-        "demo",
-        "2026-11-16",
-        records_to_table(bad, QUARANTINE_SCHEMA),
-        run_id="manual__rerun",
-    )
-    part = _by_key(collect_status(store))[("demo", "2026-11-16")]
-    assert (part.run_id, part.quarantine_run_id, part.rows, part.quarantined) == (
-        "scheduled__16",
-        "manual__rerun",
-        3,
-        1,
-    )
-
-
-def test_a_corrupt_manifest_is_flagged_and_the_rest_still_shows(lake):
-    store, _ = lake
-    store.put("articles/source=demo/dt=2026-11-17/_SUCCESS", b"{not json")
-    parts = _by_key(collect_status(store))
-    assert parts[("demo", "2026-11-17")].state == STATE_BAD_MANIFEST
-    assert parts[("demo", "2026-11-16")].state == STATE_OK
-
-
-def test_status_of_an_empty_lake(local_store):
-    status = collect_status(local_store)
-    assert status.partitions == () and status.sources == ()
-
-
-def test_republishing_a_day_shows_the_new_run(lake):
-    store, _ = lake
-    _publish(store, "demo", "2026-11-17", rows=5, run_id="backfill__17")
-    part = _by_key(collect_status(store))[("demo", "2026-11-17")]
-    assert (part.state, part.rows, part.run_id) == (STATE_OK, 5, "backfill__17")
+def _fill(store) -> None:
+    publish(store, "demo", "2026-11-16", rows=3, quarantined=1, run_id="scheduled__16")
+    publish(store, "kaktus", "2026-11-16", rows=2, run_id="manual__k16")
+    record_failure(store, "demo", date(2026, 11, 17), run_id="scheduled__17", stage="validate",
+                   error_type="QuarantineThresholdError", reason="9/10 records quarantined")
 
 
 @pytest.mark.integration
-def test_status_over_seaweedfs(s3_store):
-    manifests = _fill(s3_store)
-    status = collect_status(s3_store)
-    parts = _by_key(status)
-    assert {k: (p.rows, p.run_id) for k, p in parts.items() if k in manifests} == {
-        k: (m["rows"], m["run_id"]) for k, m in manifests.items()
-    }
-    assert parts[("demo", "2026-11-19")].state == STATE_MISSING_MANIFEST
-
-
-# --------------------------------------------------------------------------- the FastAPI app
-
-
-@pytest.fixture
-def client(lake):
-    store, _ = lake
-    with TestClient(create_app(lambda: store)) as c:
-        yield c
-
-
-def test_status_json_endpoint(client, lake):
-    _, manifests = lake
-    response = client.get("/status")
-    assert response.status_code == 200
-    body = response.json()
-    rows = {(p["source"], p["day"]): p for p in body["partitions"]}
-    assert rows[("demo", "2026-11-16")] == {
-        "source": "demo",
-        "day": "2026-11-16",
-        "state": "ok",
-        "rows": 3,
-        "quarantined": 1,
-        "run_id": "scheduled__16",
-        "schema_version": SCHEMA_VERSION,
-        "written_at": manifests[("demo", "2026-11-16")]["written_at"],
-        "quarantine_run_id": "scheduled__16",
-    }
-    assert {s["source"] for s in body["sources"]} == {"demo", "kaktus"}
-    assert datetime.fromisoformat(body["generated_at"]).tzinfo is not None
-
-
-def test_status_json_filters(client):
-    body = client.get("/status", params={"source": "kaktus"}).json()
-    assert [(p["source"], p["day"]) for p in body["partitions"]] == [("kaktus", "2026-11-16")]
-    body = client.get("/status", params={"since": "2026-11-18", "days": 1}).json()
-    assert [(p["source"], p["day"]) for p in body["partitions"]] == [("demo", "2026-11-19")]
-
-
-def test_dag_tab_shows_the_source_of_that_dag(client):
-    body = client.get("/status", params={"dag_id": "news_kaktus"}).json()
-    assert [(p["source"], p["day"]) for p in body["partitions"]] == [("kaktus", "2026-11-16")]
-    page = client.get("/", params={"dag_id": "news_kaktus"})
-    assert page.status_code == 200 and "kaktus" in page.text and "scheduled__16" not in page.text
-    assert 'href="status?dag_id=news_kaktus&amp;days=31"' in page.text
-    assert client.get("/", params={"dag_id": "some_other_dag"}).status_code == 404
-    assert client.get("/status", params={"dag_id": "news_kaktus", "source": "demo"}).status_code == 422
-
-
-@pytest.mark.parametrize(
-    "params", [{"source": "../etc"}, {"since": "yesterday"}, {"days": 0}, {"days": 100000}]
-)
-def test_status_rejects_bad_query(client, params):
-    assert client.get("/status", params=params).status_code == 422
-
-
-def test_status_html_page(client):
-    response = client.get("/")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/html")
-    page = response.text
-    assert "<table>" in page and "scheduled__16" in page and "kaktus" in page
-    assert "missing_manifest" in page and 'href="status?days=31"' in page
-
-
-def test_status_html_escapes_lake_content(local_store):
-    _publish(local_store, "demo", "2026-11-16", rows=1, run_id="<script>alert(1)</script>")
-    with TestClient(create_app(lambda: local_store)) as c:
-        page = c.get("/").text
-    assert "<script>" not in page and "&lt;script&gt;" in page
+def test_index_on_seaweedfs_keeps_parallel_updates_and_rebuilds(s3_store):
+    _fill(s3_store)
+    days = [date(2026, 11, d) for d in range(18, 30)]
+    threads = [
+        threading.Thread(target=record_running, args=(s3_store, "demo", d), kwargs={"run_id": f"backfill__{d.day}"})
+        for d in days
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    index = read_index(s3_store)
+    assert {d.isoformat() for d in days} <= set(index["demo"])  # no conditional write lost an update
+    grid = collect_grid(s3_store, SOURCES, since=date(2026, 11, 16), until=date(2026, 11, 17), today=date(2026, 12, 1))
+    cells = {(r["source"], c["day"]): c for r in grid["sources"] for c in r["cells"]}
+    assert cells[("demo", "2026-11-16")]["state"] == STATE_WARNING  # 1 of 4 rows quarantined
+    assert cells[("demo", "2026-11-16")]["run_id"] == "scheduled__16"
+    assert cells[("demo", "2026-11-17")]["state"] == STATE_FAILED
+    assert cells[("kaktus", "2026-11-17")]["state"] == STATE_MISSING
+    for key in s3_store.list("_status/"):
+        s3_store.delete(key)
+    assert rebuild_index(s3_store)["days"] == 2
+    assert read_index(s3_store)["kaktus"]["2026-11-16"]["published"]["rows"] == 2
 
 
 def _closed_port() -> int:
@@ -267,27 +64,21 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_unreachable_store_gives_503_without_secrets():
+@pytest.mark.integration
+def test_unreachable_s3_gives_a_human_page_without_secrets():
     settings = StorageSettings(
         endpoint_url=f"http://127.0.0.1:{_closed_port()}",
         access_key="status-test-key",
         secret_key="status-test-very-secret",
         bucket="newslake",
     )
-    with TestClient(create_app(lambda: open_store(settings))) as c:
-        response = c.get("/status")
-    assert response.status_code == 503
-    assert "cannot list the lake" in response.json()["detail"]
-    assert "status-test-very-secret" not in response.text
-
-
-def test_open_store_failure_gives_503():
-    def broken():
-        raise OSError("no route to the lake")
-
-    with TestClient(create_app(broken)) as c:
-        response = c.get("/")
-    assert response.status_code == 503 and "no route to the lake" in response.json()["detail"]
+    with TestClient(create_app(lambda: open_store(settings), sources=lambda: SOURCES)) as c:
+        page = c.get("/")
+        body = c.get("/status")
+    assert page.status_code == 503 and body.status_code == 503
+    assert "The lake storage (S3) is unreachable" in page.text and "SeaweedFS" in page.text
+    assert body.json()["where"] == "storage"
+    assert "status-test-very-secret" not in page.text + body.text
 
 
 # --------------------------------------------------------------------------- the Airflow plugin
@@ -346,10 +137,12 @@ _AIRFLOW_SERVER_SCRIPT = textwrap.dedent(
         r = client.get("/newslake/status", headers={"Authorization": "Bearer not-a-token"})
         out["bad_token"] = r.status_code
         client.cookies.set("_token", token)  # the UI's session cookie, sent with the iframe request
-        r = client.get("/newslake/status")
+        r = client.get("/newslake/status?since=2026-11-16&until=2026-11-17")
         out["logged_in"] = [r.status_code, r.json()]
-        r = client.get("/newslake/")
-        out["page"] = [r.status_code, r.headers.get("content-type"), "scheduled__16" in r.text]
+        r = client.get("/newslake/?since=2026-11-16&until=2026-11-17")
+        out["page"] = [r.status_code, r.headers.get("content-type"), 'data-run="scheduled__16"' in r.text]
+        r = client.get("/newslake/day?source=demo&day=2026-11-17")
+        out["day"] = [r.status_code, "QuarantineThresholdError" in r.text]
     print("RESULT " + json.dumps(out))
     """
 )
@@ -388,8 +181,8 @@ def test_plugin_served_by_airflow_requires_login(tmp_path):
     assert out["bad_token"] == 403
     status_code, body = out["logged_in"]
     assert status_code == 200
-    assert {(p["source"], p["day"], p["rows"]) for p in body["partitions"]} >= {
-        ("demo", "2026-11-16", 3),
-        ("kaktus", "2026-11-16", 2),
-    }
+    cells = {(r["source"], c["day"]): c for r in body["sources"] for c in r["cells"]}
+    assert (cells[("demo", "2026-11-16")]["rows"], cells[("kaktus", "2026-11-16")]["rows"]) == (3, 2)
+    assert cells[("demo", "2026-11-17")]["state"] == "failed"
     assert out["page"][0] == 200 and out["page"][1].startswith("text/html") and out["page"][2]
+    assert out["day"] == [200, True]
