@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from newslake.enrichment import morph
 from newslake.enrichment.patterns import AGGLUTINATIVE, Match, longest, token_forms
@@ -160,7 +161,40 @@ def _dateline_country(res: Resources, place: str, language: str) -> str | None:
     return found[0].pattern.value if found else None
 
 
-def _negated(doc: _Document, position: int, end: int, *, hypothetical: bool = True) -> bool:
+_CUE_WORDS = NEGATORS | HYPOTHETICAL | DENIALS
+
+
+class _Cues(NamedTuple):
+    """Token positions holding a negator or a hypothetical cue, and each sentence's first denial position."""
+
+    negator: set[int]
+    hypothetical: set[int]
+    first_denial: dict[int, int]  # sentence index -> position of its first denial word
+
+
+def _cues(doc: _Document) -> _Cues:
+    # One pass over the document instead of a backwards scan of the sentence for every topic match;
+    # isdisjoint keeps the common no-cue word to one C-level call.
+    negator: set[int] = set()
+    hypothetical: set[int] = set()
+    first_denial: dict[int, int] = {}
+    cue_words = _CUE_WORDS
+    for i, forms in enumerate(doc.forms):
+        if cue_words.isdisjoint(forms):
+            if doc.tokens[i].lower.endswith("n't"):
+                negator.add(i)
+            continue
+        found = set(forms)
+        if found & NEGATORS:
+            negator.add(i)
+        if found & HYPOTHETICAL:
+            hypothetical.add(i)
+        if found & DENIALS:
+            first_denial.setdefault(doc.tokens[i].sentence, i)
+    return _Cues(negator, hypothetical, first_denial)
+
+
+def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetical: bool = True) -> bool:
     sentence = doc.tokens[position].sentence
     if doc.language in AGGLUTINATIVE:
         # The verb carrying the negative suffix may follow the matched noun (hibsga olinmagan).
@@ -169,17 +203,17 @@ def _negated(doc: _Document, position: int, end: int, *, hypothetical: bool = Tr
         after = doc.tokens[end : end + 2]
         if any(t.sentence == sentence and t.lower in _TURKIC_NEGATORS for t in after):
             return True
-    i = position - 1
-    while i >= 0 and doc.tokens[i].sentence == sentence:
-        forms = set(doc.forms[i])
+    if cues.first_denial.get(sentence, position) < position:
+        return True
+    reach = max(_NEGATION_WINDOW, _HYPOTHETICAL_WINDOW if hypothetical else 0)
+    for i in range(position - 1, max(-1, position - 1 - reach), -1):
+        if doc.tokens[i].sentence != sentence:
+            break
         distance = position - i
-        if distance <= _NEGATION_WINDOW and (forms & NEGATORS or doc.tokens[i].lower.endswith("n't")):
+        if distance <= _NEGATION_WINDOW and i in cues.negator:
             return True
-        if hypothetical and distance <= _HYPOTHETICAL_WINDOW and forms & HYPOTHETICAL:
+        if hypothetical and distance <= _HYPOTHETICAL_WINDOW and i in cues.hypothetical:
             return True
-        if forms & DENIALS:
-            return True
-        i -= 1
     return False
 
 
@@ -187,11 +221,14 @@ def _topics(res: Resources, doc: _Document, matches: list[Match]) -> dict[str, s
     # part id -> sentences where the part matched and was neither negated nor (for `asserted`) hypothetical
     asserted: dict[str, set[int]] = {}
     stated: dict[str, set[int]] = {}
+    cues = _cues(doc) if matches else _Cues(set(), set(), {})
     for m in matches:
         sentence = doc.tokens[m.start].sentence
-        if not _negated(doc, m.start, m.end, hypothetical=False):
+        if sentence in asserted.get(m.pattern.value, ()):
+            continue  # this part already counts in this sentence; another occurrence adds nothing
+        if not _negated(doc, cues, m.start, m.end, hypothetical=False):
             stated.setdefault(m.pattern.value, set()).add(sentence)
-            if not _negated(doc, m.start, m.end):
+            if not _negated(doc, cues, m.start, m.end):
                 asserted.setdefault(m.pattern.value, set()).add(sentence)
     evidence: dict[str, str] = {}
     for topic, terms in res.topic_terms.items():

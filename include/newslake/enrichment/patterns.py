@@ -13,6 +13,7 @@ AGGLUTINATIVE = frozenset({"kk", "ky", "uz", "tg", "tk"})
 _MAX_SUFFIX = 7
 _MIN_STEM = 3
 _KEY = 3  # prefix patterns are indexed by their first letters
+_CACHE_MAX = 200_000  # distinct (token, forms) keys remembered per matcher
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Matcher:
         self._case: dict[str, list[Pattern]] = defaultdict(list)
         self._prefix: dict[str, list[Pattern]] = defaultdict(list)
         self._short_prefix: list[Pattern] = []
+        self._cache: dict[tuple[str, ...], tuple[Pattern, ...]] = {}
         for p in self.patterns:
             first = p.words[0]
             if first.case_exact is not None:
@@ -105,33 +107,45 @@ class Matcher:
     def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]]) -> list[Match]:
         """All matches (overlapping ones included), ordered by start then longest first."""
         found: list[Match] = []
-        case, exact, prefix, short = self._case, self._exact, self._prefix, self._short_prefix
+        cache, candidates_for, match_at = self._cache, self._candidates, self._match_at
         for i, token in enumerate(tokens):
-            candidates: list[Pattern] = []
-            hit = case.get(token.text.rstrip("."))
-            if hit:
-                candidates.extend(hit)
-            for f in forms[i]:
-                hit = exact.get(f)
-                if hit:
-                    candidates.extend(hit)
-                hit = prefix.get(f[:_KEY])
-                if hit:
-                    candidates.extend(hit)
-            if short:
-                candidates.extend(short)
+            # Most words start no pattern; the answer per (text, forms) is kept across articles.
+            key = (token.text, *forms[i])
+            candidates = cache.get(key)
+            if candidates is None:
+                candidates = candidates_for(token, forms[i])
+                if len(cache) < _CACHE_MAX:
+                    cache[key] = candidates
             if not candidates:
                 continue
-            seen: set[int] = set()
             for p in candidates:
-                if id(p) in seen:
-                    continue
-                seen.add(id(p))
-                end = self._match_at(p, tokens, forms, i)
+                end = match_at(p, tokens, forms, i)
                 if end is not None:
                     found.append(Match(i, end, p))
         found.sort(key=lambda m: (m.start, -(m.end - m.start), m.pattern.value))
         return found
+
+    def _candidates(self, token: Token, forms: Sequence[str]) -> tuple[Pattern, ...]:
+        """Patterns whose first word fits this token, each once, in index order."""
+        candidates: list[Pattern] = []
+        hit = self._case.get(token.text.rstrip("."))
+        if hit:
+            candidates.extend(hit)
+        for f in forms:
+            hit = self._exact.get(f)
+            if hit:
+                candidates.extend(hit)
+            hit = self._prefix.get(f[:_KEY])
+            if hit:
+                candidates.extend(hit)
+        candidates.extend(self._short_prefix)
+        seen: set[int] = set()
+        out = []
+        for p in candidates:
+            if id(p) not in seen and (token.capitalised or not p.capitalised) and p.words[0].matches(token, forms):
+                seen.add(id(p))
+                out.append(p)
+        return tuple(out)
 
     @staticmethod
     def _match_at(p: Pattern, tokens: Sequence[Token], forms: Sequence[Sequence[str]], i: int) -> int | None:
@@ -139,9 +153,8 @@ class Matcher:
         if i + n > len(tokens):
             return None
         sentence = tokens[i].sentence
-        if p.capitalised and not tokens[i].capitalised:
-            return None
-        for j, word in enumerate(p.words):
+        for j in range(1, n):  # the first word was checked when the candidates were chosen
+            word = p.words[j]
             token = tokens[i + j]
             if token.sentence != sentence or not word.matches(token, forms[i + j]):
                 return None

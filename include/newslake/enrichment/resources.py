@@ -28,13 +28,14 @@ CATALOG_LANGUAGES = ("ru", "kk", "ky", "uz", "tg", "tk")
 _AMBIGUOUS_NAMES = frozenset({"jordan", "chad", "jersey", "guernsey", "того", "тот", "man", "niger", "mali",
                               "georgia"})
 NEGATORS = frozenset({"not", "no", "never", "neither", "nor", "не", "ни", "нет", "никогда", "емес", "жоқ",
-                      "emas", "yo'q", "hech"})
+                      "emas", "yo'q", "hech",
+                      "without", "nobody", "none", "без", "никто"})
 HYPOTHETICAL = frozenset({"could", "may", "might", "would", "if", "whether", "plan", "plans", "planned",
                           "planning", "considering", "consider", "intends", "intend", "proposal", "proposed", "propose", "proposes",
-                          "threatened",
+                          "threatened", "threatens", "threatening", "should", "unless", "wants", "want",
                           "fear", "fears", "feared", "risk", "risks", "risking",
                           "мочь", "может", "могут", "если", "планировать", "план", "планы", "намереваться",
-                          "собираться", "возможно", "предложить", "предлагать", "грозить", "опасаться", "страх", "риск", "rejaga", "mumkin"})
+                          "собираться", "возможно", "предложить", "предлагать", "грозить", "опасаться", "страх", "риск", "пригрозить", "хотеть", "намерен", "намеренный", "rejaga", "mumkin"})
 DENIALS = frozenset({"denied", "deny", "denies", "denying", "refuted", "rejected", "dismissed", "опровергнуть",
                      "опровергать", "отрицать", "отвергнуть", "опровержение", "жоққа", "rad", "inkor"})
 
