@@ -18,11 +18,13 @@ help:
 	@echo "make browser - install Debian's chromium for the UI browser test if missing (as root)"
 	@echo "make bench  - extraction / fetching / enrichment / lake status benchmarks"
 
-$(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproject.toml dev/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(UV) pip install --quiet --python $(PY) -r requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e include/
+	# Development-only code (embedded stack, demo site, bench scoring): in the venv, never in the image.
+	$(UV) pip install --quiet --python $(PY) --no-deps -e dev/
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -34,13 +36,13 @@ demo:
 	$(MAKE) -s venv && $(PY) scripts/demo.py
 
 up: $(STAMP)
-	@$(PY) -m newslake.devstack up
+	@$(PY) -m newslake_dev.devstack up
 
 shell: $(STAMP)
-	@$(PY) -m newslake.devstack shell
+	@$(PY) -m newslake_dev.devstack shell
 
 down:
-	@test -x $(PY) && $(PY) -m newslake.devstack down || echo "nothing to stop (no venv)"
+	@test -x $(PY) && $(PY) -m newslake_dev.devstack down || echo "nothing to stop (no venv)"
 
 test: lint browser
 	$(PY) -m pytest
@@ -60,8 +62,8 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e and not integration"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check include dags plugins tests bench scripts
-	$(VENV)/bin/mypy include/newslake
+	$(VENV)/bin/ruff check include dev dags plugins tests bench scripts
+	$(VENV)/bin/mypy include/newslake dev/newslake_dev
 
 bench: $(STAMP)
 	$(PY) bench/bench_extraction.py

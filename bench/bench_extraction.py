@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "include"))
 
 from newslake.article import Hints  # noqa: E402
 from newslake.extraction import extract_article  # noqa: E402
-from newslake.extraction.scoring import aggregate, page_scores, words  # noqa: E402
+from newslake_dev.scoring import aggregate, page_scores, words  # noqa: E402
 
 SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
 FIXTURES = ROOT / "tests" / "fixtures" / "extraction"

@@ -65,7 +65,7 @@ class Row:
 def start_demo_site() -> tuple[subprocess.Popen, str]:
     """Run the demo site on a free port with Crawl-delay 0; returns (process, base_url)."""
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "include" / "demo_site" / "server.py"), "--port", "0", "--crawl-delay", "0"],
+        [sys.executable, str(ROOT / "dev" / "demo_site" / "server.py"), "--port", "0", "--crawl-delay", "0"],
         stdout=subprocess.PIPE, text=True,
     )
     line = proc.stdout.readline()

@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         timed("read_partition (LocalStore)", read_partition, store, "articles", "bench", "2026-03-14")
         if args.s3:
-            from newslake.seaweed import SeaweedServer
+            from newslake_dev.seaweed import SeaweedServer
 
             server = SeaweedServer(
                 Path(tmp) / "seaweed",

@@ -15,14 +15,14 @@ URL_PREFIX = "/newslake"
 
 
 def build_status_app() -> Any:
-    """The status FastAPI app: lake from the environment's S3 settings, Airflow login required."""
+    """The status FastAPI app: lake from the Airflow connection newslake_s3 (as the tasks), Airflow login required."""
     from airflow.api_fastapi.core_api.security import requires_authenticated
     from fastapi import Depends
+    from newslake.airflow_glue import open_airflow_store
     from newslake.status import create_app, sources_from_config
-    from newslake.storage import StorageSettings, open_store
 
     return create_app(
-        lambda: open_store(StorageSettings.from_env()),
+        open_airflow_store,
         sources=_every(60.0, sources_from_config),
         dependencies=[Depends(requires_authenticated())],
     )

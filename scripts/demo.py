@@ -15,7 +15,7 @@ import time
 import urllib.request
 from datetime import date
 
-from newslake.devstack import (
+from newslake_dev.devstack import (
     AirflowApi,
     StackConfig,
     StackError,
@@ -188,7 +188,7 @@ def main() -> int:
     print(f"  pyarrow.dataset(..., partitioning='hive') reads {rows} rows; keys: {cfg.access_key} / {cfg.secret_key}")
     print(f"Stack: {describe(cfg)}")
     print("Command line: `make shell` opens a shell with `newslake` on PATH and the stack's settings")
-    print("  (or run .venv/bin/newslake after: eval \"$(.venv/bin/python -m newslake.devstack env)\")")
+    print("  (or run .venv/bin/newslake after: eval \"$(.venv/bin/python -m newslake_dev.devstack env)\")")
     print("Stop everything: make down (the data stays in .run/ for the next make demo / make up)")
     total = _elapsed(begun) + (install or 0)
     print(f"demo finished in {total // 60:.0f} min {total % 60:.0f} s")

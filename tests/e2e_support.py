@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from newslake import metadb
-from newslake.devstack import (
+from newslake_dev import metadb
+from newslake_dev.devstack import (
     AirflowApi,
     StackConfig,
     airflow_password,
@@ -29,7 +29,7 @@ from newslake.devstack import (
     start_postgres,
     stop_postgres,
 )
-from newslake.seaweed import port_in_use
+from newslake_dev.seaweed import port_in_use
 
 BIN = Path(sys.executable).parent
 _STOP_AT_EXIT: set[Path] = set()  # run dirs whose PostgreSQL this pytest process may have started

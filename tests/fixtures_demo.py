@@ -18,7 +18,7 @@ import pytest
 
 __all__ = ["DemoSite", "demo_site", "start_demo_site"]
 
-SERVER = Path(__file__).resolve().parent.parent / "include" / "demo_site" / "server.py"
+SERVER = Path(__file__).resolve().parent.parent / "dev" / "demo_site" / "server.py"
 READY_PREFIX = "demo site serving on "
 
 
@@ -61,7 +61,7 @@ class DemoSite:
 
 def start_demo_site(port: int = 0, crawl_delay: float = 0.0, *, host: str = "127.0.0.1",
                     timeout: float = 15.0) -> DemoSite:
-    """Start include/demo_site/server.py in a subprocess and return once it serves (port 0 = any free port)."""
+    """Start dev/demo_site/server.py in a subprocess and return once it serves (port 0 = any free port)."""
     errors = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, str(SERVER), "--host", host, "--port", str(port), "--crawl-delay", str(crawl_delay)],

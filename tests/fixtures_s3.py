@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from newslake.seaweed import SeaweedError, SeaweedPorts, SeaweedServer, check_ports_free
 from newslake.storage import LocalStore, S3Store, StorageSettings, open_store
+from newslake_dev.seaweed import SeaweedError, SeaweedPorts, SeaweedServer, check_ports_free
 
 __all__ = [
     "TEST_ACCESS_KEY",

@@ -22,16 +22,25 @@ def busy_recheck_seconds() -> float:
     return float(os.environ.get("NEWSLAKE_BUSY_RECHECK_SECONDS", "30"))
 
 
-def open_airflow_store():
-    """Object store from the Airflow connection `newslake_s3` (type aws, endpoint_url in extra), else env vars."""
-    from newslake.storage import StorageSettings, open_store
+def open_airflow_store(conn_id: str | None = None):
+    """Object store from the Airflow connection (default newslake_s3), its S3 client made by the amazon provider's S3Hook.
+
+    The connection may come from the UI, a secrets backend or an AIRFLOW_CONN_* variable. A missing or
+    malformed one is a StorageError that names it, never a fall-back to other credentials.
+    """
+    from newslake.storage import S3Store, StorageError, StorageSettings, open_store, s3_client_config
+
+    conn_id = conn_id or CONN_ID
+    settings = StorageSettings.from_airflow(conn_id)
+    if settings.is_local:
+        return open_store(settings)
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
     try:
-        settings = StorageSettings.from_airflow(CONN_ID)
-    except Exception as exc:  # connection missing: fall back to documented env vars
-        log.info("connection %s not usable (%s); using NEWSLAKE_* environment settings", CONN_ID, exc)
-        settings = StorageSettings.from_env()
-    return open_store(settings)
+        client = S3Hook(aws_conn_id=conn_id, config=s3_client_config()).get_conn()
+    except Exception as exc:
+        raise StorageError(f"Airflow connection {conn_id!r}: the amazon provider could not make an S3 client: {exc}") from exc
+    return S3Store(client, settings.bucket, settings.prefix)
 
 
 def run_interval(context: dict[str, Any]) -> tuple[datetime, datetime]:

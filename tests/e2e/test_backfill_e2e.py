@@ -11,12 +11,12 @@ from datetime import date
 
 import pytest
 from e2e_support import BIN, process_env, running_airflow, stack_config
-from newslake.devstack import (
-    run_backfill,
-)
 from newslake.lake import read_manifest, read_partition
 from newslake.storage import open_store
 from newslake.urls import article_id
+from newslake_dev.devstack import (
+    run_backfill,
+)
 
 pytestmark = pytest.mark.e2e
 

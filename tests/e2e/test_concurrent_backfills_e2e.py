@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 from e2e_support import listening_sockets, running_airflow, stack_config, stack_pids
-from newslake.devstack import AirflowApi, StackError
 from newslake.lake import read_manifest
 from newslake.storage import open_store
+from newslake_dev.devstack import AirflowApi, StackError
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ ROUNDS = [
 @pytest.fixture
 def two_sources(tmp_path, monkeypatch):
     """A sources.yaml with the demo source twice (ids demo and demo2, the same demo site)."""
-    from newslake.devstack import ROOT
+    from newslake_dev.devstack import ROOT
 
     config = yaml.safe_load((ROOT / BUNDLED).read_text())
     demo = next(s for s in config["sources"] if s["id"] == "demo")

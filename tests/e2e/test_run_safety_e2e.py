@@ -17,9 +17,9 @@ import yaml
 from e2e_support import running_airflow, stack_config
 from integration.tiny_site import Route, serve_tiny_site
 from newslake.config import DEFAULT_CONFIG_PATH
-from newslake.devstack import AirflowApi
 from newslake.lake import read_manifest
 from newslake.storage import open_store
+from newslake_dev.devstack import AirflowApi
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from e2e_support import free_port, listening_sockets, stack_pids
-from newslake import metadb
-from newslake.devstack import (
+from newslake_dev import metadb
+from newslake_dev.devstack import (
     StackConfig,
     StackError,
     down,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 
 def devstack_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newslake.devstack", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "newslake_dev.devstack", *args], capture_output=True, text=True,
                           timeout=120)
 
 

@@ -12,6 +12,7 @@ import textwrap
 import threading
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -150,7 +151,7 @@ _AIRFLOW_SERVER_SCRIPT = textwrap.dedent(
 
 @pytest.mark.integration
 def test_plugin_served_by_airflow_requires_login(tmp_path):
-    """Real Airflow: plugin folder loading, init_plugins mounting, JWT cookie auth, lake from env."""
+    """Real Airflow: plugin folder loading, init_plugins mounting, JWT cookie auth, lake from the connection."""
     lake_dir = tmp_path / "lake"
     _fill(LocalStore(lake_dir))
     home = tmp_path / "airflow-home"
@@ -161,10 +162,11 @@ def test_plugin_served_by_airflow_requires_login(tmp_path):
         "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__API_AUTH__JWT_SECRET": "plugin-test-" + "x" * 64,
-        "NEWSLAKE_LAKE_DIR": str(lake_dir),
+        # The page reads the lake through the tasks' connection; file:// makes it a local directory.
+        "AIRFLOW_CONN_NEWSLAKE_S3": "aws://@/?endpoint_url=" + quote(f"file://{lake_dir}", safe=""),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "include"), os.environ.get("PYTHONPATH", "")]),
     }
-    env.pop("AIRFLOW_CONN_NEWSLAKE_S3", None)
+    env.pop("NEWSLAKE_LAKE_DIR", None)
     airflow = Path(sys.executable).parent / "airflow"
     # Token checks consult the revoked-token table, so the metadata DB must exist.
     migrate = subprocess.run(

@@ -6,7 +6,8 @@ import os
 from datetime import date
 
 import pytest
-from newslake.seaweed import (
+from newslake.storage import ObjectNotFound, ObjectStore, open_store
+from newslake_dev.seaweed import (
     SeaweedError,
     SeaweedPorts,
     SeaweedServer,
@@ -14,7 +15,6 @@ from newslake.seaweed import (
     listening_ports,
     port_in_use,
 )
-from newslake.storage import ObjectNotFound, ObjectStore, open_store
 
 pytestmark = pytest.mark.integration
 
@@ -207,7 +207,7 @@ def test_every_port_flag_of_weed_mini_is_pinned_or_disabled(s3_server) -> None:
     import re
     import subprocess
 
-    from newslake.seaweed import find_weed
+    from newslake_dev.seaweed import find_weed
 
     help_text = subprocess.run([find_weed(), "mini", "-h"], capture_output=True, text=True).stdout
     help_text += subprocess.run([find_weed(), "mini", "-h"], capture_output=True, text=True).stderr
@@ -235,7 +235,7 @@ def test_attached_server_dies_with_a_killed_parent(tmp_path) -> None:
     kwargs = ", ".join(f"{k}={v}" for k, v in ports.items())
     script = (
         "import sys, time\n"
-        "from newslake.seaweed import SeaweedServer\n"
+        "from newslake_dev.seaweed import SeaweedServer\n"
         f"s = SeaweedServer({str(tmp_path)!r}, {kwargs}, access_key='k1', secret_key='s1', bucket='orphan-test')\n"
         "s.start()\n"
         "print(s.pid, flush=True)\n"
@@ -277,7 +277,7 @@ def test_cli_start_status_stop(tmp_path) -> None:
     env = dict(os.environ, AWS_ACCESS_KEY_ID="cli-key", AWS_SECRET_ACCESS_KEY="cli-secret")
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        cmd = [sys.executable, "-m", "newslake.seaweed", *args, "--dir", str(tmp_path), *ports]
+        cmd = [sys.executable, "-m", "newslake_dev.seaweed", *args, "--dir", str(tmp_path), *ports]
         return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
 
     started = cli("start")

@@ -8,7 +8,7 @@ import subprocess
 from datetime import date
 
 import pytest
-from newslake.devstack import AIRFLOW_COMPONENTS, ROOT, StackConfig
+from newslake_dev.devstack import AIRFLOW_COMPONENTS, ROOT, StackConfig
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from newslake.article import Article, Hints
 from newslake.extraction import extract_article
-from newslake.extraction.scoring import PageScore, aggregate, page_scores, words
+from newslake_dev.scoring import PageScore, aggregate, page_scores, words
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "extraction"
 PAGES = CORPUS / "pages"

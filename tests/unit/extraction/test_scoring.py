@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from newslake.extraction.scoring import body_scores, page_scores, shingles, words
+from newslake_dev.scoring import body_scores, page_scores, shingles, words
 
 
 def test_words_and_shingles():

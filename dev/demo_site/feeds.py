@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 if __package__:
     from .catalog import SITE_NAME, Catalog, utc_z
-else:  # run as a script from include/demo_site/
+else:  # run as a script from dev/demo_site/
     from catalog import SITE_NAME, Catalog, utc_z
 
 FEED_SIZE = 15

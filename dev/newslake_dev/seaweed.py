@@ -383,8 +383,8 @@ def _stop_pid(pid: int, timeout: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m newslake.seaweed start|stop|status --dir D ...`."""
-    parser = argparse.ArgumentParser(prog="python -m newslake.seaweed", description=__doc__)
+    """`python -m newslake_dev.seaweed start|stop|status --dir D ...`."""
+    parser = argparse.ArgumentParser(prog="python -m newslake_dev.seaweed", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument(
         "--dir", required=True, type=Path, help="data directory (holds weed.log and weed.pid)"

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from newslake import metadb
-from newslake.seaweed import port_in_use
+from newslake_dev import metadb
+from newslake_dev.seaweed import port_in_use
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -283,7 +283,7 @@ def stack_env(cfg: StackConfig) -> dict[str, str]:
         "AIRFLOW__CORE__PARALLELISM": str(cfg.parallelism),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(cfg.airflow_home / "passwords.json"),
-        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "newslake.devstack.loopback_hostname",
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "newslake_dev.devstack.loopback_hostname",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{HOST}:{cfg.airflow_port}/execution/",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": cfg.metadb_url,
         "AIRFLOW__API__HOST": HOST,
@@ -329,9 +329,9 @@ def _check_port(cfg: StackConfig, name: str, port: int, what: str) -> None:
 
 def start_seaweed(cfg: StackConfig) -> None:
     """Start SeaweedFS (`weed mini`) and wait until its S3 API accepts writes to the bucket."""
-    # Other SeaweedFS ports keep newslake.seaweed's defaults, which the test suite's port plan avoids.
+    # Other SeaweedFS ports keep newslake_dev.seaweed's defaults, which the test suite's port plan avoids.
     out = subprocess.run(
-        [sys.executable, "-m", "newslake.seaweed", "start", "--dir", str(cfg.run_dir / "seaweed"),
+        [sys.executable, "-m", "newslake_dev.seaweed", "start", "--dir", str(cfg.run_dir / "seaweed"),
          "--s3-port", str(cfg.s3_port), "--bucket", cfg.bucket],
         env={**os.environ, **stack_env(cfg)}, capture_output=True, text=True,
     )
@@ -344,7 +344,7 @@ def start_site(cfg: StackConfig) -> None:
     _check_port(cfg, "demo-site", cfg.site_port, "demo site")
     pid = _spawn(
         cfg, "demo-site",
-        [sys.executable, str(ROOT / "include" / "demo_site" / "server.py"), "--host", HOST,
+        [sys.executable, str(ROOT / "dev" / "demo_site" / "server.py"), "--host", HOST,
          "--port", str(cfg.site_port), "--crawl-delay", str(cfg.crawl_delay)],
         {},
     )
@@ -489,7 +489,7 @@ def down(cfg: StackConfig | None = None) -> list[str]:
     if stop_postgres(cfg):
         stopped.append("postgres")
     if (cfg.run_dir / "seaweed").exists():
-        out = subprocess.run([sys.executable, "-m", "newslake.seaweed", "stop", "--dir", str(cfg.run_dir / "seaweed"),
+        out = subprocess.run([sys.executable, "-m", "newslake_dev.seaweed", "stop", "--dir", str(cfg.run_dir / "seaweed"),
                               "--timeout", "60"], capture_output=True, text=True)
         if "stopped" in out.stdout:
             stopped.append("seaweedfs")
@@ -512,10 +512,10 @@ def _shell(cfg: StackConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m newslake.devstack up|down|env|shell [--run-dir DIR]`."""
+    """`python -m newslake_dev.devstack up|down|env|shell [--run-dir DIR]`."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m newslake.devstack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m newslake_dev.devstack", description=__doc__)
     parser.add_argument("action", choices=["up", "down", "env", "shell"])
     parser.add_argument("--run-dir", type=Path, default=StackConfig.run_dir, help="logs, pids and data (default .run/)")
     args = parser.parse_args(argv)

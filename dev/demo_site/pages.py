@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 if __package__:
     from .catalog import AGENCY, SECTIONS, SITE_NAME, Catalog, Story
-else:  # run as a script from include/demo_site/
+else:  # run as a script from dev/demo_site/
     from catalog import AGENCY, SECTIONS, SITE_NAME, Catalog, Story
 
 MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September",

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 if __package__:
     from . import feeds, pages
     from .catalog import SECTIONS, Catalog, load_catalog
-else:  # run as a script: python include/demo_site/server.py
+else:  # run as a script: python dev/demo_site/server.py
     import feeds
     import pages
     from catalog import SECTIONS, Catalog, load_catalog

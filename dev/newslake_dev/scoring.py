@@ -1,6 +1,6 @@
 """Body-extraction score shared by bench/bench_extraction.py and the quality-gate test (helper B2).
 
-Usage: ``from newslake.extraction.scoring import body_scores, page_scores``.
+Usage: ``from newslake_dev.scoring import body_scores, page_scores``.
 
 Metric (comparable with published article-extraction results): split text into ``\\w+`` word
 runs (case kept), take overlapping 4-word shingles counted with repeats, compute precision and
