@@ -107,7 +107,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from fastapi.testclient import TestClient
-    from newslake.seaweed import SeaweedServer
+    from newslake_dev.seaweed import SeaweedServer
 
     sources = [f"src{i:02d}" for i in range(args.sources)]
     first = TODAY - timedelta(days=args.days)

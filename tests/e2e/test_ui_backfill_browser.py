@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import running_airflow, stack_config
-from newslake.devstack import airflow_password
+from newslake_dev.devstack import airflow_password
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newslake.extraction import extract_article
-from newslake.extraction.scoring import aggregate, page_scores
+from newslake_dev.scoring import aggregate, page_scores
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPORA = ("aed-news-2023", "daniel-ru-2012")
