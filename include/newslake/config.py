@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from newslake.errors import EXIT_USAGE, OutOfRangeError, TerminalError
+from newslake.quality.suite import SuiteError, ValidationConfig, parse_validation
 from newslake.wording import plural
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "sources.yaml"
@@ -100,6 +101,7 @@ class SourceConfig:
     description: str = ""
     start_date: date = date(2026, 11, 1)  # first day the DAG schedules
     end_date: date | None = None  # last day, for outlets that stopped publishing (or a fixed demo)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)  # suite overrides (quality/suite.py)
 
     def absolute(self, path_or_url: str) -> str:
         """Resolve a config path (e.g. '/rss.xml') against the source's base URL."""
@@ -313,6 +315,7 @@ def parse_source(data: dict, where: str, defaults: dict | None = None) -> Source
         description=_str(data, "description", where, ""),
         start_date=_required_date(data, "start_date", where, date(2026, 11, 1)),
         end_date=_date(data, "end_date", where, None),
+        validation=_parse_validation(data.get("validation"), f"{where}.validation"),
     )
     if source.end_date is not None and source.end_date < source.start_date:
         raise ConfigError(f"{where}.end_date: {source.end_date} is before start_date {source.start_date}")
@@ -324,6 +327,14 @@ def parse_source(data: dict, where: str, defaults: dict | None = None) -> Source
     if not source.is_allowed_host(parts.hostname):
         raise ConfigError(f"{where}.allowed_domains: base_url host {parts.hostname!r} is not allowed")
     return source
+
+
+def _parse_validation(data: Any, where: str) -> ValidationConfig:
+    try:
+        return parse_validation(data, where)
+    except SuiteError as exc:
+        message = str(exc)  # a broken suite file breaks every source: say which one is reporting it
+        raise ConfigError(message if message.startswith(where) else f"{where}: {message}") from None
 
 
 def _parse_selectors(data: dict, where: str) -> Selectors:
