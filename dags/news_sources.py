@@ -1,4 +1,4 @@
-"""One nightly DAG per enabled source in include/config/sources.yaml: discover -> fetch -> extract -> validate -> publish.
+"""One nightly DAG per enabled source in include/config/sources.yaml: discover -> fetch -> extract_validate -> publish.
 
 Wiring only: every stage is plain Python in newslake.pipeline, imported inside the task so that
 parsing this file stays fast and free of heavy libraries.
@@ -23,8 +23,13 @@ partition: `articles/source={id}/dt=<day>/part-0.parquet` (+ `_SUCCESS` manifest
 
 * **discover**: feeds, sitemaps and date archives from `include/config/sources.yaml`.
 * **fetch**: polite HTTP (robots.txt, Crawl-delay, backoff); raw bytes to `raw/source={id}/dt=<day>/`.
-* **extract**: JSON-LD, meta tags, body text, dateline and byline.
-* **validate**: failing rows go to `quarantine/`, results to `quality/`.
+* **extract_validate**: JSON-LD, meta tags, body text, dateline and byline; then the Great
+  Expectations suite (`include/config/suites/articles.json` + this source's `validation:` overrides):
+  failing rows go to `quarantine/`, the full GX result to `quality/source={id}/dt=<day>/run=<run>/`.
+  One task, so GX's import is paid once per run and the extracted table is not read back.
+* **Data Docs**: `quality/docs/index.html` in the bucket links every kept result; a day's page is
+  `quality/docs/validations/source={id}/dt=<day>/run=<run>.html` (the day's latest run is named in
+  `quality/source={id}/dt=<day>/latest.json`).
 * **publish**: atomic replace of the day's partition; emits the asset event.
 
 Backfill any range from the UI (*Trigger* -> *Backfill*): each day gives exactly the partition a
@@ -92,23 +97,14 @@ def build_dag(source: SourceConfig) -> DAG:
                     return replay_fetch_stage(ctx, handed).to_xcom()
                 return run_fetch(ctx, handed).to_xcom()
 
-        @task(task_id="extract")
-        def extract(fetched: dict, **context) -> dict:
+        @task(task_id="extract_validate")
+        def extract_validate(fetched: dict, **context) -> dict:
             from newslake.airflow_glue import run_context, task_outcomes
-            from newslake.pipeline import StageResult, extract_stage
+            from newslake.pipeline import StageResult, run_extract_validate
 
             with task_outcomes():
                 handed = StageResult.from_xcom(fetched)
-                return extract_stage(run_context(sid, context, handed), handed).to_xcom()
-
-        @task(task_id="validate")
-        def validate(extracted: dict, **context) -> dict:
-            from newslake.airflow_glue import run_context, task_outcomes
-            from newslake.pipeline import StageResult, validate_stage
-
-            with task_outcomes():
-                handed = StageResult.from_xcom(extracted)
-                return validate_stage(run_context(sid, context, handed), handed).to_xcom()
+                return run_extract_validate(run_context(sid, context, handed), handed).to_xcom()
 
         @task(task_id="publish", outlets=[asset])
         def publish(validated: dict, **context) -> dict:
@@ -124,7 +120,7 @@ def build_dag(source: SourceConfig) -> DAG:
             event.add_partitions(partition_key(event.extra["day"]))
             return published
 
-        publish(validate(extract(fetch(discover()))))
+        publish(extract_validate(fetch(discover())))
     return dag
 
 

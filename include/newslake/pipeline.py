@@ -296,6 +296,11 @@ def _prefer(record: dict, other: dict) -> bool:
 
 def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     """Extract records from the day's raw zone; interval membership is decided here, once, on the article's date."""
+    return extract_table(ctx, handed)[1]
+
+
+def extract_table(ctx: RunContext, handed: StageResult):
+    """extract_stage, also returning the extracted table (so validation in the same process needs no re-read)."""
     from newslake.extraction import extract_article
     from newslake.fetching import decode_html
     from newslake.lake import ARTICLE_SCHEMA, parquet_bytes, read_parquet_bytes, records_to_table
@@ -334,7 +339,13 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     ctx.store.put(key, parquet_bytes(table))
     result = {"extracted": table.num_rows, **dict(sorted(counts.items()))}
     log.info("extracted %s", result)
-    return handed.then("extract", result, started, extracted=key)
+    return table, handed.then("extract", result, started, extracted=key)
+
+
+def run_extract_validate(ctx: RunContext, handed: StageResult) -> StageResult:
+    """The extract_validate task: extract, then validate the table in the same process (one task start, no re-read)."""
+    table, extracted = extract_table(ctx, handed)
+    return validate_table(ctx, extracted, table)
 
 
 def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
@@ -413,7 +424,7 @@ def _publish_docs(ctx: RunContext, result: dict) -> str | None:
     except (ImportError, AttributeError, KeyError, TypeError, ValueError) as exc:
         log.warning("no Data Docs page for %s %s: %s", ctx.source.id, ctx.day, exc)
         return None
-    docs.rebuild_index(ctx.store)
+    docs.rebuild_index(ctx.store, ctx.source.id)
     return key
 
 
@@ -512,6 +523,6 @@ def _release_quietly(lease: SourceLease) -> None:
 def run_all(ctx: RunContext, *, replay: bool = False) -> dict[str, Any]:
     """All five stages in one process (CLI `newslake ingest`): same code and output as the DAG."""
     fetched = replay_fetch_stage(ctx) if replay else run_fetch(ctx, run_discover(ctx))
-    validated = validate_stage(ctx, extract_stage(ctx, fetched))
+    validated = run_extract_validate(ctx, fetched)
     published = publish_stage(ctx, validated)
     return {"counts": validated.counts, "publish": published}

@@ -22,6 +22,12 @@ from newslake.storage import ObjectStore
 log = logging.getLogger(__name__)
 
 DOCS_DIR_ENV = "NEWSLAKE_DATA_DOCS_DIR"  # local copy of the site (the embedded stack sets it)
+SECTIONS_PREFIX = layout.DOCS_PREFIX + "_sections/"  # one index section per source
+
+
+def section_key(source_id: str) -> str:
+    """Where the entry page's section of one source is kept."""
+    return f"{SECTIONS_PREFIX}{layout.check_id('source id', source_id)}.html"
 
 
 def docs_key(source_id: str, day: date | str, run_id: str | None = None, store: ObjectStore | None = None) -> str | None:
@@ -69,27 +75,31 @@ def _entries(result_keys: list[str]) -> dict[str, dict[str, list[str]]]:
     return tree
 
 
-def render_index(result_keys: list[str]) -> str:
-    """The site's entry page: every source, day and run that has a stored result, newest day first."""
-    tree = _entries(result_keys)
-    parts = [
+def render_source_section(source_id: str, result_keys: list[str]) -> str:
+    """One source's part of the entry page: its days, newest first, each linking every run's page."""
+    days = _entries(result_keys).get(source_id, {})
+    sid = html.escape(source_id)
+    rows = []
+    for day in sorted(days, reverse=True):
+        links = []
+        for run in sorted(days[day]):
+            href = f"validations/source={source_id}/dt={day}/run={run}.html"
+            links.append(f"<a href='{html.escape(href, quote=True)}'>{html.escape(run)}</a>")
+        rows.append(f"<tr><td>{day}</td><td>{' | '.join(links)}</td></tr>")
+    return (f"<h2 id='source-{sid}'>{sid}</h2><p>{len(result_keys)} results</p>"
+            f"<table><tr><th>day</th><th>runs</th></tr>{''.join(rows)}</table>")
+
+
+def render_index(sections: list[str]) -> str:
+    """The site's entry page from the per-source sections."""
+    return "\n".join([
         "<!doctype html><html><head><meta charset='utf-8'><title>newslake Data Docs</title>",
         "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:left}</style></head><body>",
         "<h1>newslake Data Docs</h1>",
-        f"<p>{len(result_keys)} validation results of suite newslake_articles; one page per run.</p>",
-    ]
-    for source in sorted(tree):
-        days = tree[source]
-        parts.append(f"<h2 id='source-{html.escape(source)}'>{html.escape(source)}</h2><table><tr><th>day</th><th>runs</th></tr>")
-        for day in sorted(days, reverse=True):
-            links = []
-            for run in sorted(days[day]):
-                href = f"validations/source={source}/dt={day}/run={run}.html"
-                links.append(f"<a href='{html.escape(href, quote=True)}'>{html.escape(run)}</a>")
-            parts.append(f"<tr><td>{day}</td><td>{' | '.join(links)}</td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        "<p>Great Expectations results of suite newslake_articles: one page per validation run.</p>",
+        *sections,
+        "</body></html>",
+    ])
 
 
 def _local_copy(key: str, body: str) -> None:
@@ -115,18 +125,42 @@ def publish_page(store: ObjectStore, source_id: str, day: date, run_id: str, res
     return key
 
 
-def rebuild_index(store: ObjectStore, max_rounds: int = 5) -> int:
-    """Rewrite quality/docs/index.html from every stored result until a re-list finds nothing new; returns entries."""
+def _sections(store: ObjectStore) -> list[str]:
+    keys = [k for k in store.list(SECTIONS_PREFIX) if k.endswith(".html")]
+    return [store.get(k).decode("utf-8") for k in keys]
+
+
+def rebuild_index(store: ObjectStore, source_id: str | None = None, max_rounds: int = 5) -> int:
+    """Rebuild the entry page from the stored results (of source_id's section, or every source's); returns entries.
+
+    Each source's section is rebuilt from a listing of that source's results only, so a run
+    lists one source's days, not the whole lake; the page joins every stored section.
+    """
     from newslake.quality.results import result_keys
 
-    keys = result_keys(store)
+    if source_id is None:  # the whole site: every source that has a stored result
+        sources = sorted({p[1] for p in map(layout.parse_partition, result_keys(store)) if p})
+    else:
+        sources = [source_id]
+    total = 0
+    for sid in sources:
+        keys = result_keys(store, sid)
+        store.put(section_key(sid), render_source_section(sid, keys).encode(), content_type="text/html")
+        total += len(keys)
+    sections = _sections(store)
     for _ in range(max_rounds):
-        _put_html(store, layout.DOCS_INDEX_KEY, render_index(keys))
-        again = result_keys(store)
-        if again == keys:
+        _put_html(store, layout.DOCS_INDEX_KEY, render_index(sections))
+        again = _sections(store)
+        mine = [result_keys(store, sid) for sid in sources]
+        if again == sections and sum(map(len, mine)) == total:
             break
-        keys = again  # a concurrent run stored its result after our listing: include it
-    return len(keys)
+        # A concurrent run stored a result or a section after we read them: rebuild with it.
+        total = 0
+        for sid, keys in zip(sources, mine, strict=True):
+            store.put(section_key(sid), render_source_section(sid, keys).encode(), content_type="text/html")
+            total += len(keys)
+        sections = _sections(store)
+    return sum(s.count("<a href=") for s in sections)
 
 
 def rebuild_site(store: ObjectStore, *, pages: bool = True) -> dict[str, int]:
