@@ -114,6 +114,9 @@ def validate_articles(
     frame = gx_frame(table)
     gx_result = run_suite(frame, suite, parameters)
     result = lean_result(gx_result)
+    if meta and meta.get("run_id"):  # Data Docs pages show the run by this name and time
+        result["meta"]["run_id"] = {"run_name": f"{meta.get('source', '')} {meta.get('day', '')} {meta['run_id']}".strip(),
+                                    "run_time": datetime.now(UTC).isoformat()}
     result["meta"]["newslake"] = {
         **(meta or {}),
         "suite_schema_version": suite.schema_version,
