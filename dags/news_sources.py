@@ -1,4 +1,4 @@
-"""One nightly DAG per enabled source in include/config/sources.yaml: discover -> fetch -> extract -> validate -> publish.
+"""One nightly DAG per enabled source in include/config/sources.yaml: discover -> fetch -> extract_validate -> publish.
 
 Wiring only: every stage is plain Python in newslake.pipeline, imported inside the task so that
 parsing this file stays fast and free of heavy libraries.
@@ -28,11 +28,14 @@ replaces one Parquet partition. Where the data lands (bucket of the `newslake_s3
 |---|---|
 | articles | `articles/source={id}/dt=<day>/part-0.parquet` + `_SUCCESS` manifest |
 | rejected rows + the expectations they failed | `quarantine/source={id}/dt=<day>/part-0.parquet` |
-| GX result of each run | `quality/source={id}/dt=<day>/run=<run>/validation.json` |
+| GX result of each run | `quality/source={id}/dt=<day>/run=<run>/validation.json` (day's latest: `latest.json`) |
+| Data Docs | `quality/docs/index.html`; a day's page `quality/docs/validations/source={id}/dt=<day>/run=<run>.html` |
 | raw responses (for replay) | `raw/source={id}/dt=<day>/` |
 
 Tasks: **discover** (feeds, sitemaps, archives) -> **fetch** (polite HTTP; logs `fetch 120/480`)
--> **extract** -> **validate** (logs `quarantined 3 rows: <expectation> (n)`) -> **publish**.
+-> **extract_validate** (extraction, then the Great Expectations suite
+`include/config/suites/articles.json` with this source's `validation:` overrides; logs
+`quarantined 3 rows: <expectation> (n)`) -> **publish**.
 Each task logs a `<stage> summary: {{...}}` line with every outcome count. The day's state is on
 **Browse -> Lake status** (and the *Lake partitions* tab of this DAG).
 
@@ -142,23 +145,14 @@ def build_dag(source: SourceConfig) -> DAG:
                     return replay_fetch_stage(ctx, handed).to_xcom()
                 return run_fetch(ctx, handed, max_articles=(params or {}).get("max_articles") or None).to_xcom()
 
-        @task(task_id="extract")
-        def extract(fetched: dict, **context) -> dict:
+        @task(task_id="extract_validate")
+        def extract_validate(fetched: dict, **context) -> dict:
             from newslake.airflow_glue import run_context, task_outcomes
-            from newslake.pipeline import StageResult, extract_stage
+            from newslake.pipeline import StageResult, run_extract_validate
 
             with task_outcomes():
                 handed = StageResult.from_xcom(fetched)
-                return extract_stage(run_context(sid, context, handed), handed).to_xcom()
-
-        @task(task_id="validate")
-        def validate(extracted: dict, **context) -> dict:
-            from newslake.airflow_glue import run_context, task_outcomes
-            from newslake.pipeline import StageResult, validate_stage
-
-            with task_outcomes():
-                handed = StageResult.from_xcom(extracted)
-                return validate_stage(run_context(sid, context, handed), handed).to_xcom()
+                return run_extract_validate(run_context(sid, context, handed), handed).to_xcom()
 
         @task(task_id="publish", outlets=[asset])
         def publish(validated: dict, params=None, **context) -> dict:
@@ -179,7 +173,7 @@ def build_dag(source: SourceConfig) -> DAG:
             event.add_partitions(partition_key(event.extra["day"]))
             return published
 
-        publish(validate(extract(fetch(discover()))))
+        publish(extract_validate(fetch(discover())))
     return dag
 
 

@@ -298,6 +298,7 @@ def stack_env(cfg: StackConfig) -> dict[str, str]:
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(cfg.log_server_port),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(cfg.log_server_port),
         "NEWSLAKE_DEMO_BASE_URL": cfg.site_url,
+        "NEWSLAKE_DATA_DOCS_DIR": str(cfg.run_dir / "data-docs"),  # local copy of quality/docs/
         "AWS_ACCESS_KEY_ID": cfg.access_key,
         "AWS_SECRET_ACCESS_KEY": cfg.secret_key,
         "NEWSLAKE_S3_ENDPOINT_URL": cfg.s3_url,

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from newslake.errors import EXIT_USAGE, OutOfRangeError, TerminalError
+from newslake.quality.suite import SuiteError, ValidationConfig, parse_validation
 from newslake.wording import plural
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "sources.yaml"
@@ -105,6 +106,7 @@ class SourceConfig:
     end_date: date | None = None  # last day, for outlets that stopped publishing (or a fixed demo)
     timezone: str = "UTC"  # IANA name: the site's local time, for dates printed without an offset
     countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 codes of the countries the source covers
+    validation: ValidationConfig = field(default_factory=ValidationConfig)  # suite overrides (quality/suite.py)
 
     def absolute(self, path_or_url: str) -> str:
         """Resolve a config path (e.g. '/rss.xml') against the source's base URL."""
@@ -335,6 +337,7 @@ def parse_source(data: dict, where: str, defaults: dict | None = None) -> Source
         end_date=_date(data, "end_date", where, None),
         timezone=_timezone(data, where),
         countries=tuple(c.upper() for c in _str_list(data, "countries", where)),
+        validation=_parse_validation(data.get("validation"), f"{where}.validation"),
     )
     for country in source.countries:
         if not re.fullmatch(r"[A-Z]{2}", country):
@@ -363,6 +366,12 @@ def _timezone(data: dict, where: str) -> str:
             f"{where}.timezone: {name!r} is not an IANA time zone name (e.g. Asia/Almaty, Asia/Tashkent, Europe/Prague)"
         ) from None
     return name
+def _parse_validation(data: Any, where: str) -> ValidationConfig:
+    try:
+        return parse_validation(data, where)
+    except SuiteError as exc:
+        message = str(exc)  # a broken suite file breaks every source: say which one is reporting it
+        raise ConfigError(message if message.startswith(where) else f"{where}: {message}") from None
 
 
 def _parse_selectors(data: dict, where: str) -> Selectors:

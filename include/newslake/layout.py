@@ -5,7 +5,10 @@
     articles/source=<id>/dt=<day>/part-0.parquet           validated records
     articles/source=<id>/dt=<day>/_SUCCESS                 JSON manifest of that part-0
     quarantine/source=<id>/dt=<day>/part-0.parquet         rejected records + failed expectations
-    quality/source=<id>/dt=<day>/run=<run>/validation.json  GX result of every run
+    quality/source=<id>/dt=<day>/run=<run>/validation.json  GX result (ExpectationSuiteValidationResult) of every run
+    quality/source=<id>/dt=<day>/latest.json               pointer to the day's latest result and its page
+    quality/docs/index.html                                Data Docs entry page (links every kept result)
+    quality/docs/validations/source=<id>/dt=<day>/run=<run>.html  Data Docs page of one result
     _work/source=<id>/dt=<day>/run=<run>/<name>            hand-over between one run's tasks
     _cache/source=<id>/<sha256>.json.gz                    feed/sitemap bodies for conditional GETs
     _locks/source=<id>/fetch.json                          the lease of the run fetching the source
@@ -33,6 +36,9 @@ MANIFEST_NAME = "_SUCCESS"
 INDEX_NAME = "_index.parquet"
 BODY_SUFFIX = ".html.gz"
 QUALITY_NAME = "validation.json"
+QUALITY_LATEST_NAME = "latest.json"
+DOCS_PREFIX = f"{QUALITY}/docs/"
+DOCS_INDEX_KEY = DOCS_PREFIX + "index.html"
 PARTITION_KEYS = ("source", "dt")
 
 _SAFE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -117,6 +123,19 @@ def run_prefix(zone: str, source_id: str, day: date | datetime | str, run_id: st
 def quality_key(source_id: str, day: date | datetime | str, run_id: str) -> str:
     """The Great Expectations result of one run for one partition."""
     return run_prefix(QUALITY, source_id, day, run_id) + QUALITY_NAME
+
+
+def quality_latest_key(source_id: str, day: date | datetime | str) -> str:
+    """The pointer to the latest validation result of one partition."""
+    return partition_prefix(QUALITY, source_id, day) + QUALITY_LATEST_NAME
+
+
+def docs_page_key(source_id: str, day: date | datetime | str, run_id: str) -> str:
+    """The Data Docs page of one run's validation result for one partition."""
+    return (
+        f"{DOCS_PREFIX}validations/source={check_id('source id', source_id)}/dt={as_day(day).isoformat()}/"
+        f"run={run_segment(run_id)}.html"
+    )
 
 
 def work_key(source_id: str, day: date | datetime | str, run_id: str, name: str) -> str:

@@ -347,6 +347,11 @@ def _prefer(record: dict, other: dict) -> bool:
 
 def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     """Extract records from the day's raw zone; interval membership is decided here, once, on the article's date."""
+    return extract_table(ctx, handed)[1]
+
+
+def extract_table(ctx: RunContext, handed: StageResult):
+    """extract_stage, also returning the extracted table (so validation in the same process needs no re-read)."""
     from newslake.extraction import extract_article
     from newslake.fetching import decode_html
     from newslake.lake import ARTICLE_SCHEMA, parquet_bytes, read_parquet_bytes, records_to_table
@@ -393,24 +398,50 @@ def extract_stage(ctx: RunContext, handed: StageResult) -> StageResult:
     ctx.store.put(key, parquet_bytes(table))
     result = {"extracted": table.num_rows, **dict(sorted(counts.items()))}
     log.info("extracted %s", result)
-    return handed.then("extract", result, started, extracted=key)
+    return table, handed.then("extract", result, started, extracted=key)
+
+
+def run_extract_validate(ctx: RunContext, handed: StageResult) -> StageResult:
+    """The extract_validate task: extract, then validate the table in the same process (one task start, no re-read)."""
+    table, extracted = extract_table(ctx, handed)
+    return validate_table(ctx, extracted, table)
 
 
 def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
-    """Run the Great Expectations suite; quarantine failing rows; fail on blocking checks or too much quarantine."""
-    from newslake.lake import parquet_bytes, read_parquet_bytes, write_partition
+    """Run the source's GX suite; quarantine failing rows; keep the result and its Data Docs page; fail on critical ones."""
+    from newslake.lake import read_parquet_bytes
+
+    table = read_parquet_bytes(ctx.store.get(handed.key("extracted")))
+    return validate_table(ctx, handed, table)
+
+
+def validate_table(ctx: RunContext, handed: StageResult, table) -> StageResult:
+    """validate_stage on a table already in memory (the extract task validates without re-reading it)."""
+    from newslake.lake import parquet_bytes, write_partition
+    from newslake.quality import results
     from newslake.validation import validate_articles
 
     started = _now()
-    table = read_parquet_bytes(ctx.store.get(handed.key("extracted")))
-    outcome = validate_articles(table, start=ctx.start, end=ctx.end, languages=ctx.source.languages)
-    write_partition(ctx.store, layout.QUARANTINE, ctx.source.id, ctx.day, outcome.quarantine, run_id=ctx.run_id)
-    quality_key = layout.quality_key(ctx.source.id, ctx.day, ctx.run_id)
-    ctx.store.put(
-        quality_key,
-        json.dumps(outcome.report, sort_keys=True, indent=1, default=str).encode(),
-        content_type="application/json",
+    source = ctx.source
+    recent = results.recent_row_counts(ctx.store, source.id, ctx.day)
+    outcome = validate_articles(
+        table,
+        start=ctx.start,
+        end=ctx.end,
+        languages=source.languages,
+        allowed_domains=source.allowed_domains,
+        suite=source.validation.resolve(),
+        min_rows_expected=1 if source.min_articles_per_day else 0,
+        min_rows_recent=results.min_rows_recent(recent),
+        meta={"source": source.id, "day": ctx.day.isoformat(), "run_id": ctx.run_id, "recent_rows": recent},
     )
+    log.info("validation of %s %s (suite %s):\n%s", source.id, ctx.day, outcome.result.get("suite_name"),
+             outcome.summary_text())
+    write_partition(ctx.store, layout.QUARANTINE, source.id, ctx.day, outcome.quarantine, run_id=ctx.run_id)
+    quality_key = results.store_result(ctx.store, source.id, ctx.day, ctx.run_id, outcome.result)
+    docs_key = _publish_docs(ctx, outcome.result)
+    results.point_latest(ctx.store, source.id, ctx.day, ctx.run_id, success=not outcome.blocked,
+                         counts={k: v for k, v in outcome.counts.items() if k != "by_expectation"})
     validated_key = ctx.work_key("validated.parquet")
     ctx.store.put(validated_key, parquet_bytes(outcome.valid))
     total = table.num_rows
@@ -425,22 +456,42 @@ def validate_stage(ctx: RunContext, handed: StageResult) -> StageResult:
         "valid": outcome.valid.num_rows,
         "quarantined": quarantined,
         "quarantine_share": round(share, 4),
-        "failed_blocking": list(outcome.failed_blocking),
+        "failed_critical": list(outcome.failed_critical),
         "quality_key": quality_key,
+        "docs_key": docs_key,
     }
-    if outcome.failed_blocking:
+    where = f"see {quality_key}" + (f" and {docs_key}" if docs_key else "")
+    if outcome.failed_critical == ["rows_expected"]:
+        check_article_count(ctx, handed.then("validate", counts, started), 0,
+                            detail=f"critical expectation {outcome.critical_messages[0]}; {where}")
+    if outcome.failed_critical:
         raise BlockingExpectationError(
-            f"blocking expectations failed for {ctx.source.id} {ctx.day}: {outcome.failed_blocking}; see {quality_key}"
+            f"critical expectations failed for {source.id} {ctx.day}: {'; '.join(outcome.critical_messages)}; {where}"
         )
-    if share > ctx.source.quarantine_threshold:
+    if share > source.quarantine_threshold:
+        worst = sorted(((n, e) for e, n in outcome.counts["by_expectation"].items() if n), reverse=True)[:3]
+        reasons = ", ".join(f"{e} {n}" for n, e in worst)
         raise QuarantineThresholdError(
-            f"{quarantined}/{total} records quarantined for {ctx.source.id} {ctx.day} ({share:.0%}), above the "
-            f"source threshold {ctx.source.quarantine_threshold:.0%}; see quarantine/ and {quality_key}"
+            f"{quarantined}/{total} records quarantined for {source.id} {ctx.day} ({share:.0%}), above the "
+            f"source threshold {source.quarantine_threshold:.0%} (top reasons: {reasons}); see quarantine/ and {where}"
         )
     return handed.then("validate", counts, started, validated=validated_key, quality=quality_key)
 
 
-def check_article_count(ctx: RunContext, handed: StageResult, rows: int) -> None:
+def _publish_docs(ctx: RunContext, result: dict) -> str | None:
+    """This run's Data Docs page plus the rebuilt index; a renderer bug costs the page, not the run."""
+    from newslake.quality import docs
+
+    try:
+        key = docs.publish_page(ctx.store, ctx.source.id, ctx.day, ctx.run_id, result)
+    except (ImportError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        log.warning("no Data Docs page for %s %s: %s", ctx.source.id, ctx.day, exc)
+        return None
+    docs.rebuild_index(ctx.store, ctx.source.id)
+    return key
+
+
+def check_article_count(ctx: RunContext, handed: StageResult, rows: int, detail: str = "") -> None:
     """The zero-article alarm: fewer rows than min_articles_per_day fails the run, naming every count."""
     wanted = ctx.source.min_articles_per_day
     if rows >= wanted:
@@ -452,10 +503,11 @@ def check_article_count(ctx: RunContext, handed: StageResult, rows: int) -> None
         "in interval": c.get("extract", {}).get("extracted"),
         "valid": c.get("validate", {}).get("valid", rows),
     }
-    detail = ", ".join(f"{name} {'?' if value is None else value}" for name, value in figures.items())
+    figures_text = ", ".join(f"{name} {'?' if value is None else value}" for name, value in figures.items())
     raise TooFewArticlesError(
         f"source {ctx.source.id} {ctx.day}: {plural(rows, 'article')} to publish but the source "
-        f"normally yields at least {wanted} a day ({detail}); nothing was published for this day"
+        f"normally yields at least {wanted} a day ({figures_text}); nothing was published for this day"
+        + (f"; {detail}" if detail else "")
     )
 
 
@@ -562,10 +614,8 @@ def run_all(ctx: RunContext, *, replay: bool = False) -> dict[str, Any]:
             discovered = run_discover(ctx)
             stage = "fetch"
             fetched = run_fetch(ctx, discovered)
-        stage = "extract"
-        extracted = extract_stage(ctx, fetched)
-        stage = "validate"
-        validated = validate_stage(ctx, extracted)
+        stage = "extract_validate"
+        validated = run_extract_validate(ctx, fetched)
         stage = "publish"
         published = publish_stage(ctx, validated)
     except Exception as exc:

@@ -1,9 +1,12 @@
-"""Great Expectations suite for the article table: split rows into valid and quarantined, report the run."""
+"""Validate an article table against the article suite: split rows into valid and quarantined, report the run.
+
+The suite is data (include/config/suites/articles.json, see newslake.quality.suite); this module
+fills in its run-time parameters, runs it with GX and turns the result into tables and a summary.
+"""
 
 from __future__ import annotations
 
-import logging
-import sys
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,15 +14,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from newslake.lake import ARTICLE_SCHEMA, QUARANTINE_SCHEMA, REQUIRED_COLUMNS
+from newslake.lake import ARTICLE_SCHEMA, QUARANTINE_SCHEMA
+from newslake.quality.run import DERIVED_COLUMNS, gx_frame, lean_result, observed, run_suite, sample_values
+from newslake.quality.suite import Suite, ValidationConfig, load_suite
 
 SUITE_NAME = "newslake_articles"
-URL_REGEX = r"^https?://"
-NOT_BLANK_REGEX = r"\S"
-# Blocking expectations fail the run whatever the quarantine share: the table itself is broken.
-BLOCKING = frozenset({"columns_present", "article_id_not_null", "article_id_unique", "published_at_in_interval"})
-# List columns GX cannot check element-wise; checked in Python instead.
-LIST_CHECKS = {"authors": "authors_are_names", "tags": "tags_are_labels"}
 
 
 class ValidationError(ValueError):
@@ -28,12 +27,14 @@ class ValidationError(ValueError):
 
 @dataclass
 class ValidationOutcome:
-    """Rows that passed, rows quarantined (with failed_expectations), a lean report and counts."""
+    """Rows that passed, rows quarantined (with failed_expectations), the GX result JSON, a summary and counts."""
 
     valid: pa.Table
     quarantine: pa.Table
-    report: dict[str, Any]
-    failed_blocking: list[str] = field(default_factory=list)
+    result: dict[str, Any]  # ExpectationSuiteValidationResult JSON (no row values beyond unexpected_index_list)
+    summary: list[dict[str, Any]]  # one row per expectation: name, severity, action, success, observed, unexpected
+    failed_critical: list[str] = field(default_factory=list)
+    critical_messages: list[str] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -44,22 +45,25 @@ class ValidationOutcome:
 
     @property
     def blocked(self) -> bool:
-        """True when a blocking expectation failed."""
-        return bool(self.failed_blocking)
+        """True when a critical expectation failed: the run must not publish."""
+        return bool(self.failed_critical)
 
+    def by_name(self) -> dict[str, dict[str, Any]]:
+        """The summary keyed by expectation name."""
+        return {row["expectation"]: row for row in self.summary}
 
-@dataclass(frozen=True)
-class SuiteCheck:
-    """One named expectation of the suite: GX class name + its kwargs."""
-
-    name: str
-    expectation: str  # GX expectation class name
-    kwargs: dict[str, Any]
-
-    @property
-    def column(self) -> str | None:
-        """Column the check reads (None for table-level checks)."""
-        return self.kwargs.get("column")
+    def summary_text(self) -> str:
+        """The one-screen table for the task log."""
+        lines = [f"{'expectation':<36} {'severity':<8} {'on fail':<10} {'ok':<3} {'unexpected':>10}  observed"]
+        for row in self.summary:
+            unexpected = "" if row["unexpected_count"] is None else str(row["unexpected_count"])
+            lines.append(
+                f"{row['expectation']:<36} {row['severity']:<8} {row['action']:<10} {'yes' if row['success'] else 'NO':<3} "
+                f"{unexpected:>10}  {row['observed']}"
+            )
+        c = self.counts
+        lines.append(f"{c.get('total', 0)} rows: {c.get('valid', 0)} valid, {c.get('quarantined', 0)} quarantined")
+        return "\n".join(lines)
 
 
 def _utc(name: str, value: datetime) -> datetime:
@@ -68,109 +72,12 @@ def _utc(name: str, value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def suite_checks(
-    *, start: datetime, end: datetime, languages: Sequence[str], min_body_words: int = 40
-) -> list[SuiteCheck]:
-    """The expectations of the newslake_articles suite, in evaluation order."""
-    return [
-        SuiteCheck(
-            "columns_present",
-            "ExpectTableColumnsToMatchSet",
-            {"column_set": list(REQUIRED_COLUMNS), "exact_match": False},
-        ),
-        SuiteCheck("article_id_not_null", "ExpectColumnValuesToNotBeNull", {"column": "article_id"}),
-        SuiteCheck("article_id_unique", "ExpectColumnValuesToBeUnique", {"column": "article_id"}),
-        SuiteCheck("url_not_null", "ExpectColumnValuesToNotBeNull", {"column": "url"}),
-        SuiteCheck("url_is_http", "ExpectColumnValuesToMatchRegex", {"column": "url", "regex": URL_REGEX}),
-        SuiteCheck("title_not_null", "ExpectColumnValuesToNotBeNull", {"column": "title"}),
-        SuiteCheck(
-            "title_not_empty", "ExpectColumnValuesToMatchRegex", {"column": "title", "regex": NOT_BLANK_REGEX}
-        ),
-        SuiteCheck("body_not_null", "ExpectColumnValuesToNotBeNull", {"column": "body"}),
-        SuiteCheck(
-            "body_min_words",
-            "ExpectColumnValuesToBeBetween",
-            {"column": "word_count", "min_value": min_body_words},
-        ),
-        SuiteCheck("published_at_not_null", "ExpectColumnValuesToNotBeNull", {"column": "published_at"}),
-        SuiteCheck(
-            "published_at_in_interval",
-            "ExpectColumnValuesToBeBetween",
-            {"column": "published_at", "min_value": start, "max_value": end, "strict_max": True},
-        ),
-        SuiteCheck("language_not_null", "ExpectColumnValuesToNotBeNull", {"column": "language"}),
-        SuiteCheck(
-            "language_in_set",
-            "ExpectColumnValuesToBeInSet",
-            {"column": "language", "value_set": sorted(languages)},
-        ),
-    ]
-
-
-def _import_gx():
-    # GX logs config chatter at INFO/WARNING on import and context creation; tasks only want results.
-    for name in ("great_expectations", "great_expectations.data_context", "posthog"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    # GX loads Spark whenever pyspark is installed (the dev venv has it for the lake-reader tests);
-    # we validate pandas frames, so hide pyspark while GX imports: seconds and memory per task.
-    hide_spark = "pyspark" not in sys.modules
-    if hide_spark:
-        # None in sys.modules makes `import pyspark` raise ImportError (documented); typeshed wants modules.
-        sys.modules["pyspark"] = None  # type: ignore[assignment]
-    try:
-        import great_expectations as gx
-        import great_expectations.expectations as gxe
-        from great_expectations.data_context.types.base import (
-            DataContextConfig,
-            InMemoryStoreBackendDefaults,
-            ProgressBarsConfig,
-        )
-    finally:
-        if hide_spark and sys.modules.get("pyspark", 0) is None:
-            del sys.modules["pyspark"]
-
-    return gx, gxe, DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
-
-
-def _run_gx(frame, checks: list[SuiteCheck]) -> tuple[list[tuple[SuiteCheck, Any]], str]:
-    """Run the suite on frame with one ephemeral, offline context; return (check, GX result) pairs."""
-    gx, gxe, DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig = _import_gx()
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-        analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False),
-    )
-    context = gx.get_context(mode="ephemeral", project_config=config)
-    asset = context.data_sources.add_pandas("newslake").add_dataframe_asset("articles")
-    batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
-    suite = gx.ExpectationSuite(name=SUITE_NAME)
-    by_name = {}
-    for check in checks:
-        cls = getattr(gxe, check.expectation)
-        suite.add_expectation(cls(**check.kwargs, meta={"name": check.name}))
-        by_name[check.name] = check
-    suite = context.suites.add(suite)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-    pairs = [(by_name[r.expectation_config.meta["name"]], r) for r in result.results]
-    return pairs, gx.__version__
-
-
-def _bad_list_rows(table: pa.Table, column: str) -> list[int]:
-    """Rows whose list holds a null, a non-string or a blank string (an empty list is fine)."""
-    bad = []
-    for i, values in enumerate(table.column(column).to_pylist()):
-        if values is None:
-            continue
-        if any(not isinstance(v, str) or not v.strip() for v in values):
-            bad.append(i)
-    return bad
-
-
-def _scalar_frame(table: pa.Table, columns: Sequence[str]):
-    # GX only sees the scalar columns it checks; list columns are checked in Python.
-    frame = table.select([c for c in columns if c in table.column_names]).to_pandas()
-    return frame.reset_index(drop=True)
+def allowed_url_regex(domains: Sequence[str] | None) -> str:
+    """An http(s) URL whose host is one of domains or a subdomain of one (any http(s) URL without domains)."""
+    if not domains:
+        return r"^https?://[^/?#]+"
+    hosts = "|".join(re.escape(d.lower().rstrip(".")) for d in sorted(domains))
+    return rf"^https?://(?:[^/?#@]+\.)?(?:{hosts})\.?(?::\d+)?(?:[/?#]|$)"
 
 
 def validate_articles(
@@ -179,7 +86,12 @@ def validate_articles(
     start: datetime,
     end: datetime,
     languages: Sequence[str],
-    min_body_words: int = 40,
+    allowed_domains: Sequence[str] | None = None,
+    min_body_words: int | None = None,
+    suite: Suite | None = None,
+    min_rows_expected: int = 0,
+    min_rows_recent: int = 0,
+    meta: dict[str, Any] | None = None,
 ) -> ValidationOutcome:
     """Validate an article table for the interval [start, end); failing rows go to quarantine with reasons."""
     start, end = _utc("start", start), _utc("end", end)
@@ -187,107 +99,95 @@ def validate_articles(
         raise ValidationError(f"empty interval: start {start.isoformat()} >= end {end.isoformat()}")
     if not languages:
         raise ValidationError("languages must not be empty")
-    all_checks = suite_checks(start=start, end=end, languages=languages, min_body_words=min_body_words)
-    present = set(table.column_names)
-    checks = [c for c in all_checks if c.column is None or c.column in present]
-    frame = _scalar_frame(table, sorted({c.column for c in checks if c.column}))
-    pairs, gx_version = _run_gx(frame, checks)
+    suite = suite or load_suite()
+    if min_body_words is not None:
+        suite = _with_min_words(suite, min_body_words)
+    parameters = {
+        "schema_columns": [*ARTICLE_SCHEMA.names, *DERIVED_COLUMNS],
+        "min_rows_expected": int(min_rows_expected),
+        "min_rows_recent": int(min_rows_recent),
+        "allowed_url_regex": allowed_url_regex(allowed_domains),
+        "interval_start": start,
+        "interval_end": end,
+        "languages": sorted(languages),
+    }
+    frame = gx_frame(table)
+    gx_result = run_suite(frame, suite, parameters)
+    result = lean_result(gx_result)
+    if meta and meta.get("run_id"):  # Data Docs pages show the run by this name and time
+        result["meta"]["run_id"] = {"run_name": f"{meta.get('source', '')} {meta.get('day', '')} {meta['run_id']}".strip(),
+                                    "run_time": datetime.now(UTC).isoformat()}
+    result["meta"]["newslake"] = {
+        **(meta or {}),
+        "suite_schema_version": suite.schema_version,
+        "interval": {"start": start.isoformat(), "end": end.isoformat()},
+        "parameters": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in parameters.items()},
+    }
 
     n = table.num_rows
     failed: list[list[str]] = [[] for _ in range(n)]
-    expectations: dict[str, dict[str, Any]] = {}
-    for check, result in pairs:
-        details = result.result or {}
-        error = _exception_message(result.exception_info)
-        expectations[check.name] = {
-            "expectation": check.expectation,
-            "column": check.column,
-            "success": bool(result.success),
-            "blocking": check.name in BLOCKING,
-            "element_count": details.get("element_count", n),
-            "unexpected_count": details.get("unexpected_count", 0 if result.success else None),
-        }
-        if error:
-            expectations[check.name]["error"] = error
-        if check.name == "columns_present" and not result.success:
-            missing = sorted(set(REQUIRED_COLUMNS) - present)
-            expectations[check.name]["missing_columns"] = missing
-            for row in failed:
-                row.append(check.name)
+    by_name = {
+        (entry.get("expectation_config") or {}).get("meta", {}).get("name"): entry for entry in result["results"]
+    }
+    summary: list[dict[str, Any]] = []
+    failed_critical: list[str] = []
+    messages: list[str] = []
+    for expectation in suite.expectations:
+        entry = by_name.get(expectation.name)
+        action = "fail run" if expectation.severity == "critical" else ("quarantine" if expectation.quarantine else "report")
+        if entry is None:  # its column is missing: the schema check fails the run, this one is reported
+            row = {"expectation": expectation.name, "severity": expectation.severity, "action": action,
+                   "success": False, "observed": f"column {', '.join(expectation.columns)} missing",
+                   "unexpected_count": None}
+            summary.append(row)
             continue
-        for index in details.get("unexpected_index_list") or []:
-            failed[int(index)].append(check.name)
-
-    for column, name in LIST_CHECKS.items():
-        if column not in present:
+        details = entry.get("result") or {}
+        error = _exception_message(entry.get("exception_info"))
+        success = bool(entry.get("success")) and not error
+        row = {"expectation": expectation.name, "severity": expectation.severity, "action": action,
+               "success": success, "observed": error or observed(entry),
+               "unexpected_count": details.get("unexpected_count")}
+        summary.append(row)
+        if success:
             continue
-        bad = _bad_list_rows(table, column)
-        for index in bad:
-            failed[index].append(name)
-        expectations[name] = {
-            "expectation": "python: list elements are non-empty strings",
-            "column": column,
-            "success": not bad,
-            "blocking": False,
-            "element_count": n,
-            "unexpected_count": len(bad),
-        }
+        indexes = details.get("unexpected_index_list") or []
+        if expectation.quarantine or expectation.severity == "critical":
+            for index in indexes:
+                failed[int(index)].append(expectation.name)
+        # A check that crashed tells us nothing about the rows, so it fails the run like a critical one.
+        if expectation.severity == "critical" or error:
+            failed_critical.append(expectation.name)
+            sample = sample_values(gx_result, expectation.name)
+            shown = f"; e.g. {sample!r}" if sample else ""
+            messages.append(f"{expectation.name} ({expectation.type}): observed {row['observed']}{shown}")
+            if expectation.type == "expect_table_columns_to_match_set":
+                for marks in failed:
+                    marks.append(expectation.name)
 
-    for check in all_checks:  # a check skipped for a missing column is reported, not silently dropped
-        expectations.setdefault(
-            check.name,
-            {
-                "expectation": check.expectation,
-                "column": check.column,
-                "success": False,
-                "blocking": check.name in BLOCKING,
-                "element_count": n,
-                "unexpected_count": None,
-                "error": f"column {check.column!r} missing",
-            },
-        )
-
-    # A check that crashed tells us nothing about the rows, so it blocks the run like a schema failure.
-    failed_blocking = [
-        name for name, e in expectations.items() if not e["success"] and (e["blocking"] or "error" in e)
-    ]
     bad_rows = [i for i in range(n) if failed[i]]
     good_rows = [i for i in range(n) if not failed[i]]
+    order = {name: i for i, name in enumerate(suite.names())}
     valid = _to_schema(table.take(pa.array(good_rows, pa.int64())), ARTICLE_SCHEMA)
     quarantine = _to_schema(
         table.take(pa.array(bad_rows, pa.int64())),
         QUARANTINE_SCHEMA,
-        failed_expectations=[sorted(set(failed[i]), key=_order(all_checks)) for i in bad_rows],
+        failed_expectations=[sorted(set(failed[i]), key=order.__getitem__) for i in bad_rows],
     )
     counts = {
         "total": n,
         "valid": valid.num_rows,
         "quarantined": quarantine.num_rows,
         "quarantine_share": round(quarantine.num_rows / n, 6) if n else 0.0,
-        "by_expectation": {
-            name: e["unexpected_count"] for name, e in expectations.items() if not e["success"]
-        },
+        "by_expectation": {r["expectation"]: r["unexpected_count"] for r in summary if not r["success"]},
     }
-    evaluated = len(expectations)
-    successful = sum(1 for e in expectations.values() if e["success"])
-    report = {
-        "suite": SUITE_NAME,
-        "gx_version": gx_version,
-        "success": successful == evaluated,
-        "interval": {"start": start.isoformat(), "end": end.isoformat()},
-        "languages": sorted(languages),
-        "min_body_words": min_body_words,
-        "statistics": {
-            "evaluated_expectations": evaluated,
-            "successful_expectations": successful,
-            "unsuccessful_expectations": evaluated - successful,
-            "success_percent": round(100.0 * successful / evaluated, 2) if evaluated else 100.0,
-        },
-        "expectations": expectations,
-        "failed_blocking": failed_blocking,
-        "counts": {k: v for k, v in counts.items() if k != "by_expectation"},
-    }
-    return ValidationOutcome(valid, quarantine, report, failed_blocking, counts)
+    result["meta"]["newslake"]["counts"] = {k: v for k, v in counts.items() if k != "by_expectation"}
+    return ValidationOutcome(valid, quarantine, result, summary, failed_critical, messages, counts)
+
+
+def _with_min_words(suite: Suite, words: int) -> Suite:
+    from newslake.quality.suite import apply_overrides
+
+    return apply_overrides(suite, ValidationConfig(min_body_words=words), "validate_articles")
 
 
 def _exception_message(info: Any) -> str | None:
@@ -303,12 +203,6 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
-def _order(checks: list[SuiteCheck]):
-    rank = {c.name: i for i, c in enumerate(checks)}
-    rank.update({name: len(rank) + i for i, name in enumerate(LIST_CHECKS.values())})
-    return lambda name: rank.get(name, len(rank))
-
-
 def _to_schema(
     table: pa.Table, schema: pa.Schema, failed_expectations: list[list[str]] | None = None
 ) -> pa.Table:
@@ -318,7 +212,10 @@ def _to_schema(
         if f.name == "failed_expectations":
             arrays.append(pa.array(failed_expectations or [], f.type))
         elif f.name in table.column_names:
-            arrays.append(table.column(f.name).cast(f.type))
+            column = table.column(f.name)
+            if pa.types.is_timestamp(f.type) and pa.types.is_timestamp(column.type) and column.type.tz is None:
+                column = column.cast(pa.timestamp(column.type.unit, tz="UTC"))  # kept as read, flagged by the suite
+            arrays.append(column.cast(f.type))
         else:
             arrays.append(pa.nulls(table.num_rows, f.type))
     loose = pa.Table.from_arrays(

@@ -52,7 +52,7 @@ def test_dag_policy(dagbag):
         assert dag.start_date is None and dag.end_date is None, dag_id
         assert all(t.start_date is None and t.end_date is None for t in dag.tasks), dag_id
         assert dag.max_active_runs == 1, dag_id
-        assert [t.task_id for t in dag.topological_sort()] == ["discover", "fetch", "extract", "validate", "publish"]
+        assert [t.task_id for t in dag.topological_sort()] == ["discover", "fetch", "extract_validate", "publish"]
         assert "replay_raw" in dag.params
         for t in dag.tasks:
             assert t.owner and t.owner != "airflow", (dag_id, t.task_id)

@@ -4,6 +4,7 @@ or a half-created backfill, and every process of the stack listens on 127.0.0.1 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 from e2e_support import listening_sockets, running_airflow, stack_config, stack_pids
+from newslake import layout
 from newslake.lake import read_manifest
+from newslake.quality import docs
 from newslake.storage import open_store
 from newslake_dev.devstack import AirflowApi, StackError
 
@@ -131,3 +134,15 @@ def test_backfills_while_the_scheduler_is_busy(s3_server, demo_site, tmp_path, t
     for dag_id, day, run_type in expected:
         manifest = read_manifest(store, "articles", dag_id.removeprefix("news_"), date.fromisoformat(day))
         assert manifest["run_id"].startswith(f"{run_type}__"), (dag_id, day, manifest["run_id"])
+    # Runs of different days validated at the same time each keep their GX result and Data Docs
+    # page, and the site's entry page links every one of them (no run's page replaced another's).
+    index = store.get(layout.DOCS_INDEX_KEY).decode()
+    for dag_id, day, _ in expected:
+        source = dag_id.removeprefix("news_")
+        run_id = read_manifest(store, "articles", source, date.fromisoformat(day))["run_id"]
+        result = json.loads(store.get(layout.quality_key(source, day, run_id)))
+        assert result["suite_name"] == "newslake_articles" and result["meta"]["newslake"]["run_id"] == run_id
+        page = layout.docs_page_key(source, day, run_id)
+        assert b"newslake_articles" in store.get(page)
+        assert f"href='{page.removeprefix(layout.DOCS_PREFIX)}'" in index, (dag_id, day)
+        assert docs.docs_key(source, day, store=store) == page

@@ -46,7 +46,8 @@ PARAGRAPHS = [
 def page(slug: str, published: str | None, *, canonical: str | None = None, words: list[str] = PARAGRAPHS) -> bytes:
     url = canonical or f"{BASE}en/2026/11/18/{slug}/"
     date_meta = f'<meta property="article:published_time" content="{published}">' if published else ""
-    body = "".join(f"<p>{p}</p>" for p in words)
+    # Each page's own text: the suite quarantines one body text under two article ids.
+    body = "".join(f"<p>{p}</p>" for p in words).replace("road repairs", f"road repairs ({slug})", 1)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Court fines blogger {slug} | Wire</title><meta property="og:title" content="Court fines blogger {slug}">
 <link rel="canonical" href="{url}">{date_meta}</head>
@@ -196,10 +197,11 @@ def test_a_day_with_too_few_articles_fails_and_publishes_nothing(local_store):
     feed = b'<?xml version="1.0"?><rss version="2.0"><channel><item><link>' + \
         (BASE + "en/2026/11/19/later/").encode() + b"</link></item></channel></rss>"
     fetcher = ScriptedFetcher({BASE + "rss.xml": feed, **later})
-    validated = validate_stage(ctx, extract_stage(ctx, fetch_stage(ctx, fetcher, discover_stage(ctx, fetcher))))
-    with pytest.raises(TooFewArticlesError) as failure:
-        publish_stage(ctx, validated)
+    extracted = extract_stage(ctx, fetch_stage(ctx, fetcher, discover_stage(ctx, fetcher)))
+    with pytest.raises(TooFewArticlesError) as failure:  # the suite's critical rows_expected, before publish
+        validate_stage(ctx, extracted)
     message = str(failure.value)
+    assert "critical expectation rows_expected (expect_table_row_count_to_be_between): observed 0" in message
     assert "source wire 2026-11-18: 0 articles" in message and "at least 3" in message
     assert "candidates 1, fetched 1, in interval 0, valid 0" in message
     assert isinstance(failure.value, TerminalError)
