@@ -110,7 +110,7 @@ def record_failure_callback(context: Any) -> None:
     from newslake import layout
 
     day = date.fromisoformat(event.day)
-    quality = layout.quality_key(event.source, day, event.run_id) if event.stage == "validate" else None
+    quality = layout.quality_key(event.source, day, event.run_id) if event.stage in layout.VALIDATING_STAGES else None
     quietly(
         "failure", record_failure, open_airflow_store(), event.source, day,
         run_id=event.run_id, stage=event.stage, error_type=event.failure_type, reason=event.reason,

@@ -130,6 +130,10 @@ def quality_latest_key(source_id: str, day: date | datetime | str) -> str:
     return partition_prefix(QUALITY, source_id, day) + QUALITY_LATEST_NAME
 
 
+# Stage / task names whose failure leaves a GX result behind (the CLI and the DAG task names).
+VALIDATING_STAGES = frozenset({"validate", "extract_validate"})
+
+
 def docs_page_key(source_id: str, day: date | datetime | str, run_id: str) -> str:
     """The Data Docs page of one run's validation result for one partition."""
     return (

@@ -457,6 +457,8 @@ def validate_table(ctx: RunContext, handed: StageResult, table) -> StageResult:
         "quarantined": quarantined,
         "quarantine_share": round(share, 4),
         "failed_critical": list(outcome.failed_critical),
+        # Failed expectation -> unexpected rows: the status page's "top failed expectations".
+        "failed_expectations": {name: n for name, n in (outcome.counts.get("by_expectation") or {}).items()},
         "quality_key": quality_key,
         "docs_key": docs_key,
     }
@@ -597,7 +599,7 @@ def index_failure(ctx: RunContext, stage: str, exc: BaseException) -> None:
     """Record in the status index that stage failed for the run's day (best effort)."""
     from newslake.status_index import quietly, record_failure
 
-    quality = layout.quality_key(ctx.source.id, ctx.day, ctx.run_id) if stage == "validate" else None
+    quality = layout.quality_key(ctx.source.id, ctx.day, ctx.run_id) if stage in layout.VALIDATING_STAGES else None
     quietly(
         "failure", record_failure, ctx.store, ctx.source.id, ctx.day,
         run_id=ctx.run_id, stage=stage, error_type=type(exc).__name__, reason=str(exc), quality_key=quality,

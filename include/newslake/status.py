@@ -260,10 +260,10 @@ def lake_file_url(key: str) -> str:
 
 
 def data_docs_url(source: str, day: date, run_id: str | None) -> str | None:
-    """Link to the Great Expectations result of (source, day, run): the one place Data Docs links are made."""
+    """Link to the run's Data Docs page for (source, day): the one place Data Docs links are made."""
     if not run_id:
         return None
-    return lake_file_url(layout.quality_key(source, day, run_id))
+    return lake_file_url(layout.docs_page_key(source, day, run_id))
 
 
 def quarantine_url(source: str, day: date) -> str:

@@ -106,16 +106,16 @@ def _set_event(store: ObjectStore, source_id: str, day: date, event: str, value:
     update_days(store, source_id, year_of(day), change)
 
 
-def top_failed_expectations(report: dict[str, Any] | None) -> list[list[Any]]:
-    """[[expectation, unexpected rows], ...] of a GX report (newslake.validation), most rows first."""
-    expectations = (report or {}).get("expectations")
-    if not isinstance(expectations, dict):
-        return []
-    failed = [
-        [name, int(e.get("unexpected_count") or 0)]
-        for name, e in expectations.items()
-        if isinstance(e, dict) and not e.get("success", True)
-    ]
+def top_failed_expectations(validate: dict[str, Any], report: dict[str, Any] | None = None) -> list[list[Any]]:
+    """[[expectation, unexpected rows], ...] from the validate counts (else a pre-GX-file report), most rows first."""
+    by_name = validate.get("failed_expectations")
+    if not isinstance(by_name, dict):
+        expectations = (report or {}).get("expectations")
+        by_name = {
+            name: e.get("unexpected_count") for name, e in (expectations or {}).items()
+            if isinstance(e, dict) and not e.get("success", True)
+        } if isinstance(expectations, dict) else {}
+    failed = [[str(name), _count(n)] for name, n in by_name.items()]
     failed.sort(key=lambda item: (-item[1], item[0]))
     return failed[:_TOP_FAILED]
 
@@ -135,7 +135,7 @@ def published_event(
         "rows": rows,
         "quarantined": quarantined,
         "quarantine_share": round(quarantined / total, 4) if total else 0.0,
-        "top_failed": top_failed_expectations(report),
+        "top_failed": top_failed_expectations(validate, report),
         "fetch": {k: v for k, v in fetch.items() if isinstance(v, int) and not isinstance(v, bool)},
         "quality_key": validate.get("quality_key"),
         "key": manifest.get("key"),

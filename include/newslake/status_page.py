@@ -191,7 +191,7 @@ def render_day(detail: dict[str, Any]) -> str:
                      "is still the one readers get.</p>")
         sections.append(
             f'<div class="panel error"><h2>Last run failed</h2>'
-            f"<table>{_rows([('run', _link(links.get('failed_run'), str(failure.get('run_id')), top=True)), ('stage', _e(failure.get('stage'))), ('failure type', '<code>' + _e(failure.get('type')) + '</code>'), ('at', _e(failure.get('at'))), ('reason', '<span class=reason>' + _e(failure.get('reason')) + '</span>'), ('Data Docs', _link(links.get('failed_data_docs'), 'validation result of this run')), ('quarantine file', _link(links.get('quarantine'), 'quarantine Parquet'))])}</table>"
+            f"<table>{_rows([('run', _link(links.get('failed_run'), str(failure.get('run_id')), top=True)), ('stage', _e(failure.get('stage'))), ('failure type', '<code>' + _e(failure.get('type')) + '</code>'), ('at', _e(failure.get('at'))), ('reason', '<span class=reason>' + _e(failure.get('reason')) + '</span>'), ('Data Docs', _link(links.get('failed_data_docs'), 'Data Docs page of this run')), ('quarantine file', _link(links.get('quarantine'), 'quarantine Parquet'))])}</table>"
             f"{still}</div>"
         )
     elif state == "missing":
@@ -216,7 +216,7 @@ def render_day(detail: dict[str, Any]) -> str:
         failed_table = f"<table><tr><th>failed expectation</th><th>rows</th></tr>{failed_html}</table>" if top else "none"
         sections.append(
             '<div class="panel"><h2>Published partition</h2>'
-            f"<table>{_rows([('rows', _e(published.get('rows'))), ('quarantined rows', _e(published.get('quarantined')) + ' (' + format(float(published.get('quarantine_share') or 0), '.1%') + ')'), ('top failed expectations', failed_table), ('fetch outcomes', fetch_rows), ('written by run', _link(links.get('run'), str(published.get('run_id')), top=True)), ('written at', _e(published.get('at'))), ('data file', '<code>' + _e(published.get('key')) + '</code>'), ('Data Docs', _link(links.get('data_docs'), 'validation result of this run')), ('quarantine file', _link(links.get('quarantine'), 'quarantine Parquet'))])}</table></div>"
+            f"<table>{_rows([('rows', _e(published.get('rows'))), ('quarantined rows', _e(published.get('quarantined')) + ' (' + format(float(published.get('quarantine_share') or 0), '.1%') + ')'), ('top failed expectations', failed_table), ('fetch outcomes', fetch_rows), ('written by run', _link(links.get('run'), str(published.get('run_id')), top=True)), ('written at', _e(published.get('at'))), ('data file', '<code>' + _e(published.get('key')) + '</code>'), ('Data Docs', _link(links.get('data_docs'), 'Data Docs page of this run')), ('quarantine file', _link(links.get('quarantine'), 'quarantine Parquet'))])}</table></div>"
         )
     history = detail.get("history") or []
     if history:

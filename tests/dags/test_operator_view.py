@@ -57,7 +57,8 @@ def test_task_logs_progress_quarantine_and_summary(local_store, caplog):
     assert f"fetch {total}/{total} (0 failed)" in caplog.text
     assert "quarantined 1 row: published_at_not_null (1)" in caplog.text
     assert f'fetch summary: {{"blocked": 0, "candidates": {total}, "fetched": {total}' in caplog.text
-    assert 'validate summary: {"failed_blocking": [], ' in caplog.text
+    assert 'validate summary: {"docs_key": "quality/docs/validations/source=wire/' in caplog.text
+    assert '"failed_critical": [], "failed_expectations": {"published_at_not_null": 1}' in caplog.text
 
 
 def test_cap_on_articles_fetches_only_the_first_n(local_store):

@@ -239,8 +239,11 @@ def test_day_detail_page_links_run_data_docs_and_quarantine(client, lake):
 def test_lake_files_are_served_only_from_quality_and_quarantine(client, lake):
     key = layout.quality_key("demo", "2026-11-17", "backfill__17")
     lake.put(key, b'{"success": false}', content_type="application/json")
+    assert client.get(f"lake/{key}").json() == {"success": False}
+    page = layout.docs_page_key("demo", "2026-11-17", "backfill__17")
+    lake.put(page, b"<html><body>newslake_articles</body></html>", content_type="text/html")
     response = client.get(data_docs_url("demo", date(2026, 11, 17), "backfill__17"))
-    assert response.status_code == 200 and response.json() == {"success": False}
+    assert response.status_code == 200 and "newslake_articles" in response.text
     assert "sandbox" in response.headers["content-security-policy"]
     assert client.get("lake/articles/source=demo/dt=2026-11-16/part-0.parquet").status_code == 404
     assert client.get("lake/_locks/source=demo/fetch.json").status_code == 404
