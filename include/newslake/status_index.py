@@ -115,9 +115,8 @@ def top_failed_expectations(validate: dict[str, Any], report: dict[str, Any] | N
             name: e.get("unexpected_count") for name, e in (expectations or {}).items()
             if isinstance(e, dict) and not e.get("success", True)
         } if isinstance(expectations, dict) else {}
-    failed = [[str(name), _count(n)] for name, n in by_name.items()]
-    failed.sort(key=lambda item: (-item[1], item[0]))
-    return failed[:_TOP_FAILED]
+    ranked = sorted(((-_count(n), str(name)) for name, n in by_name.items()))
+    return [[name, -negative] for negative, name in ranked[:_TOP_FAILED]]
 
 
 def published_event(
