@@ -317,11 +317,12 @@ def day_detail(
 
 
 def sources_from_config(config: str | None = None) -> list[SourceDays]:
-    """The configured sources' expected days; [] when sources.yaml cannot be read (the index still shows)."""
+    """The enabled sources' expected days; [] when sources.yaml cannot be read (the index still shows)."""
     from newslake.config import read_sources
 
     try:
-        return [SourceDays.of(s) for s in read_sources(config).sources]
+        # A disabled source expects nothing: it shows only where the index holds its past runs.
+        return [SourceDays.of(s) for s in read_sources(config).sources if s.enabled]
     except Exception:
         return []
 

@@ -308,3 +308,19 @@ def test_cli_rebuild_index(lake, monkeypatch, capsys):
     assert cli.main(["status", "--rebuild-index", "--since", "2026-11-16", "--until", "2026-11-17"]) == 0
     out = capsys.readouterr().out
     assert "status index rebuilt: 3 published days in 2 year objects, 0 unreadable manifests" in out
+
+
+def test_disabled_sources_are_not_reported_missing(tmp_path):
+    # The bundled pack ships every real source disabled: the grid must not fill with their "missing" days.
+    from newslake.status import sources_from_config
+
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "sources:\n"
+        "  - {id: wire, name: Wire, base_url: 'https://wire.example.org/', allowed_domains: [wire.example.org],\n"
+        "     languages: [en], discovery: {feeds: [rss.xml]}}\n"
+        "  - {id: later, name: Later, base_url: 'https://later.example.org/', allowed_domains: [later.example.org],\n"
+        "     languages: [en], enabled: false, discovery: {feeds: [rss.xml]}}\n",
+        encoding="utf-8",
+    )
+    assert [s.source for s in sources_from_config(str(config))] == ["wire"]
