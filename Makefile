@@ -44,8 +44,16 @@ shell: $(STAMP)
 down:
 	@test -x $(PY) && $(PY) -m newslake_dev.devstack down || echo "nothing to stop (no venv)"
 
+# Two lanes at once on the 2 cores: the end-to-end tests (an Airflow stack each, one after another)
+# and everything else; the e2e lane's report follows the other's. Either lane failing fails `make test`.
 test: lint browser
-	$(PY) -m pytest
+	@mkdir -p .run; echo "end-to-end lane (tests marked e2e) runs in the background; its report follows"; \
+	NEWSLAKE_TEST_LANE=e2e $(PY) -m pytest -m e2e -p no:cacheprovider > .run/test-e2e.log 2>&1 & e2e=$$!; \
+	$(PY) -m pytest -m "not e2e"; rest=$$?; \
+	echo "waiting for the end-to-end lane (.run/test-e2e.log) ..."; wait $$e2e; e2e_rc=$$?; \
+	cat .run/test-e2e.log; \
+	echo "lanes: everything but e2e exit $$rest, e2e exit $$e2e_rc"; \
+	test $$rest -eq 0 && test $$e2e_rc -eq 0
 
 # The UI test drives Debian's Chromium; Playwright itself comes from requirements-dev.txt (make venv).
 CHROMIUM ?= /usr/bin/chromium

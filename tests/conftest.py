@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 # Airflow reads its config at import: keep every test run away from ~/airflow.
-# One home per pytest-xdist worker: two workers must not share an airflow.db or its config.
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+# One home per test lane (`make test` runs the end-to-end lane beside the rest): no shared airflow.db.
+_LANE = os.environ.get("NEWSLAKE_TEST_LANE", "")
 os.environ.setdefault(
-    "AIRFLOW_HOME", os.path.join(os.path.dirname(__file__), "..", ".run", "airflow-test" + (f"-{_WORKER}" if _WORKER else ""))
+    "AIRFLOW_HOME", os.path.join(os.path.dirname(__file__), "..", ".run", "airflow-test" + (f"-{_LANE}" if _LANE else ""))
 )
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "false")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "false")
@@ -22,12 +22,3 @@ try:
 except ImportError:  # pragma: no cover
     pass
 
-
-def pytest_collection_modifyitems(config, items):
-    """Tests that start a whole Airflow stack run one after another on one xdist worker (2 cores: two
-    stacks at once starve each other); everything else spreads over the other worker beside them."""
-    import pytest
-
-    for item in items:
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("airflow-stack"))

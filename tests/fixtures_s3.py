@@ -50,9 +50,8 @@ def _shifted(ports: SeaweedPorts, offset: int) -> SeaweedPorts:
 
 def _pick_ports() -> SeaweedPorts:
     fixed = os.environ.get("NEWSLAKE_TEST_PORT_OFFSET")
-    # pytest-xdist workers start at the same moment: each begins at its own plan so they never race for one.
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    start = (2 * worker) % len(PORT_OFFSETS)
+    # `make test` starts two lanes at the same moment: each begins at its own plan so they never race for one.
+    start = 2 if os.environ.get("NEWSLAKE_TEST_LANE") == "e2e" else 0
     offsets = (int(fixed),) if fixed else PORT_OFFSETS[start:] + PORT_OFFSETS[:start]
     errors = []
     for offset in offsets:
