@@ -134,6 +134,8 @@ def probe(url: str, *, allow_private: bool = False, source_id: str | None = None
         found = find_entry_points(source, fetcher)
         report.methods = found.methods()
         report.problems += found.problems
+        if not allow_private and any("refused private address" in p for p in found.problems):
+            report.problems.append("the site is on a private/loopback address: a local test site needs --allow-private")
         report.name = _title(found.homepage) if found.homepage else None
         report.region_pages = sorted({u for u in found.homepage_links if _REGION_PAGE_RE.search(urlsplit(u).path)
                                       and source.is_allowed_host(urlsplit(u).hostname)})

@@ -62,6 +62,7 @@ def test_probe_of_a_loopback_site_without_allow_private_is_refused():
         out = run("source", "probe", base, "--delay", "0")
     assert out.returncode == EXIT_SOURCE
     assert f"homepage {base} -> blocked" in out.stderr or "private" in out.stderr
+    assert "a local test site needs --allow-private" in out.stderr  # the way out, named
 
 
 def _config(tmp_path, site, base, **discovery) -> str:
