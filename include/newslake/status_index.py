@@ -197,11 +197,16 @@ def record_running(store: ObjectStore, source_id: str, day: date, *, run_id: str
 
 def quietly(what: str, fn: Callable[..., None], *args: Any, **kwargs: Any) -> None:
     """Run an index update; a failure is logged, never raised: the index must not fail a run."""
+    from newslake.errors import StorageUnavailableError
+    from newslake.storage import StorageError
+
     try:
         fn(*args, **kwargs)
     except Exception as exc:
-        log.warning("status index not updated (%s): %s: %s; `newslake status --rebuild-index` repairs it",
-                    what, type(exc).__name__, exc)
+        # When the store itself fails, the run reports that error; a warning here would only bury it.
+        level = logging.INFO if isinstance(exc, (StorageError, StorageUnavailableError)) else logging.WARNING
+        log.log(level, "status index not updated (%s): %s: %s; `newslake status --rebuild-index` repairs it",
+                what, type(exc).__name__, exc)
 
 
 def list_index(store: ObjectStore, source_id: str | None = None) -> dict[tuple[str, str], str]:

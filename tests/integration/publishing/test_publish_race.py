@@ -89,7 +89,9 @@ def test_a_stalled_publisher_is_fenced_off_and_says_it_lost(s3_settings, tmp_pat
     rows = {"A": 8, "B": 5}
     for attempt in range(2):
         marker = tmp_path / f"{attempt}.marker"
-        first = _start(s3_settings, f"{stalled}{attempt}", rows[stalled], "--hold-after-data", "4",
+        # Held long enough that the other publisher (a fresh process: 3-6 s to import on a busy
+        # 2-core machine) surely finds the data stale before the stalled one wakes up.
+        first = _start(s3_settings, f"{stalled}{attempt}", rows[stalled], "--hold-after-data", "12",
                        "--marker", str(marker))
         _wait_for(marker, first)
         time.sleep(1.2)
