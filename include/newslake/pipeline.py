@@ -458,7 +458,7 @@ def validate_table(ctx: RunContext, handed: StageResult, table) -> StageResult:
         "quarantine_share": round(share, 4),
         "failed_critical": list(outcome.failed_critical),
         # Failed expectation -> unexpected rows: the status page's "top failed expectations".
-        "failed_expectations": {name: n for name, n in (outcome.counts.get("by_expectation") or {}).items()},
+        "failed_expectations": dict(outcome.counts.get("by_expectation") or {}),
         "quality_key": quality_key,
         "docs_key": docs_key,
     }
