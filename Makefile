@@ -44,16 +44,22 @@ shell: $(STAMP)
 down:
 	@test -x $(PY) && $(PY) -m newslake_dev.devstack down || echo "nothing to stop (no venv)"
 
-# Two lanes at once on the 2 cores: the end-to-end tests (an Airflow stack each, one after another)
-# and everything else; the e2e lane's report follows the other's. Either lane failing fails `make test`.
+# Three lanes at once on the 2 cores: the end-to-end tests (an Airflow stack per module, mostly waiting on
+# the scheduler) split over two lanes by module (tests/lanes.py), and everything else; the e2e lanes'
+# reports follow the other's. Any lane failing fails `make test`.
+E2E_LANES := e2e-1-of-2 e2e-2-of-2
 test: lint browser
-	@mkdir -p .run; echo "end-to-end lane (tests marked e2e) runs in the background; its report follows"; \
-	NEWSLAKE_TEST_LANE=e2e $(PY) -m pytest -m e2e -p no:cacheprovider > .run/test-e2e.log 2>&1 & e2e=$$!; \
-	$(PY) -m pytest -m "not e2e"; rest=$$?; \
-	echo "waiting for the end-to-end lane (.run/test-e2e.log) ..."; wait $$e2e; e2e_rc=$$?; \
-	cat .run/test-e2e.log; \
-	echo "lanes: everything but e2e exit $$rest, e2e exit $$e2e_rc"; \
-	test $$rest -eq 0 && test $$e2e_rc -eq 0
+	@mkdir -p .run; echo "end-to-end lanes ($(E2E_LANES)) run in the background; their reports follow"; \
+	pids=""; for lane in $(E2E_LANES); do \
+	  NEWSLAKE_TEST_LANE=$$lane $(PY) -m pytest -m e2e -p no:cacheprovider > .run/test-$$lane.log 2>&1 & pids="$$pids $$!"; \
+	done; \
+	$(PY) -m pytest -m "not e2e"; rest=$$?; failed=0; \
+	echo "waiting for the end-to-end lanes (.run/test-e2e-*.log) ..."; \
+	set -- $$pids; for lane in $(E2E_LANES); do \
+	  wait $$1; rc=$$?; shift; cat .run/test-$$lane.log; echo "lane $$lane exit $$rc"; test $$rc -eq 0 || failed=1; \
+	done; \
+	echo "lanes: everything but e2e exit $$rest, e2e lanes $$( [ $$failed = 0 ] && echo passed || echo FAILED)"; \
+	test $$rest -eq 0 && test $$failed -eq 0
 
 # The UI test drives Debian's Chromium; Playwright itself comes from requirements-dev.txt (make venv).
 CHROMIUM ?= /usr/bin/chromium

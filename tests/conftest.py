@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 # Airflow reads its config at import: keep every test run away from ~/airflow.
-# One home per test lane (`make test` runs the end-to-end lane beside the rest): no shared airflow.db.
+# One home per test lane (`make test` runs end-to-end lanes beside the rest): no shared airflow.db.
 _LANE = os.environ.get("NEWSLAKE_TEST_LANE", "")
 os.environ.setdefault(
     "AIRFLOW_HOME", os.path.join(os.path.dirname(__file__), "..", ".run", "airflow-test" + (f"-{_LANE}" if _LANE else ""))
@@ -22,3 +22,19 @@ try:
 except ImportError:  # pragma: no cover
     pass
 
+
+
+def pytest_collection_modifyitems(config, items):
+    """In lane e2e-<k>-of-<n>, keep only the e2e modules lanes.assign gives lane k."""
+    from lanes import assign, parse_lane
+
+    lane = parse_lane(_LANE)
+    if lane is None:
+        return
+    index, count = lane
+    e2e = [item for item in items if item.get_closest_marker("e2e")]
+    owner = assign(sorted({item.nodeid.split("::")[0] for item in e2e}), count)
+    dropped = [item for item in e2e if owner[item.nodeid.split("::")[0]] != index]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in set(dropped)]

@@ -48,10 +48,20 @@ def _shifted(ports: SeaweedPorts, offset: int) -> SeaweedPorts:
     return SeaweedPorts(**{name: port + offset for name, port in ports.named().items()})
 
 
+def _lane_start(lane: str) -> int:
+    """The first port plan a test lane tries: the rest 0, the e2e lane 2, lane e2e-<k>-of-<n> 1 + k."""
+    from lanes import parse_lane
+
+    if lane == "e2e":
+        return 2
+    split = parse_lane(lane)
+    return (1 + split[0]) % len(PORT_OFFSETS) if split else 0
+
+
 def _pick_ports() -> SeaweedPorts:
     fixed = os.environ.get("NEWSLAKE_TEST_PORT_OFFSET")
-    # `make test` starts two lanes at the same moment: each begins at its own plan so they never race for one.
-    start = 2 if os.environ.get("NEWSLAKE_TEST_LANE") == "e2e" else 0
+    # `make test` starts its lanes at the same moment: each begins at its own plan so they never race for one.
+    start = _lane_start(os.environ.get("NEWSLAKE_TEST_LANE", ""))
     offsets = (int(fixed),) if fixed else PORT_OFFSETS[start:] + PORT_OFFSETS[:start]
     errors = []
     for offset in offsets:
