@@ -47,6 +47,7 @@ from .dates import (
 from .language import detect_language, normalise_language_tag
 from .metadata import PageMeta, read_metadata
 from .selectors import SelectorResult, apply_selectors, has_selectors
+from .tails import cut_comments, cut_footer, drop_captions, drop_closing_notes, drop_promos, drop_teasers
 from .titles import is_story_heading, squash, strip_section_labels, strip_site_name, unescape_entities
 
 IMPORTANT_FIELDS = ("title", "body", "published_at", "authors", "language")
@@ -273,8 +274,9 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
                 description: str | None = None) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = drop_heading(paragraphs, article.title)
     paragraphs = drop_standfirst(paragraphs, description)
-    paragraphs = drop_dated_runs(cut_after_rights_notice(paragraphs))
-    paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(paragraphs))))
+    paragraphs = drop_dated_runs(cut_footer(cut_comments(cut_after_rights_notice(paragraphs))))
+    paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(drop_teasers(drop_promos(paragraphs))))))
+    paragraphs = drop_captions(paragraphs)
     paragraphs = [p for p in drop_summary_box(paragraphs)
                   if not is_cross_link(p)]
     while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
@@ -286,8 +288,10 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
     if names and index is not None:
         byline_authors = names
         paragraphs = paragraphs[:index] + paragraphs[index + 1:]
-        while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
-            paragraphs = paragraphs[:-1]
+    # after the byline search, which may take the writer's name from such a note
+    paragraphs = drop_closing_notes(paragraphs)
+    while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
+        paragraphs = paragraphs[:-1]
     if paragraphs:
         dateline = parse_dateline(paragraphs[0])
         if dateline:
