@@ -40,8 +40,23 @@ _MONTH = (r"(?:январ|феврал|март|апрел|ма[йя]|июн|и�
 # end ('Title 26 ноября 2011, 6:19', 'Title [10047]')
 _SPELLED_DATE_LINE_RE = re.compile(rf"^\W*(?:\w+, )?\d{{1,2}} {_MONTH}(?: \d{{4}})?,?(?: (?:в )?\d{{1,2}}:\d{{2}})?(?:\s|$)",
                                    re.IGNORECASE)
-_DATED_END_RE = re.compile(rf"(?:\d{{1,2}} {_MONTH},? \d{{4}}(?:,? \d{{1,2}}:\d{{2}})?|\d{{1,2}}:\d{{2}},? \d{{1,2}} {_MONTH}"
-                           rf"(?:,? \d{{4}})?|\[\d+\])\s*$", re.IGNORECASE)
+_DATED_END_RE = re.compile(rf"(?:\d{{1,2}} {_MONTH},? \d{{4}}(?: г\.?)?(?:,? \d{{1,2}}:\d{{2}})?"
+                           rf"|\d{{1,2}}:\d{{2}},? \d{{1,2}} {_MONTH}(?:,? \d{{4}})?|\[\d+\])\s*$", re.IGNORECASE)
+# what a bare date stamp is made of: 'четверг, 05.01.2012, 10:43', 'Saturday December 23, 2023 09:30 PM EST'
+_STAMP_PART_RE = re.compile(
+    rf"\d+|{_MONTH}|(?:понедельник|вторник|сред[аy]|четверг|пятниц[аy]|суббот[аy]|воскресенье|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\.?|года?\.?|г\.|в|at|on|am|pm"
+    r"|[ap]\.m\.|utc|gmt|[ecmp][sd]t|msk|мск|updated|published|обновлено|опубликовано",
+    re.IGNORECASE,
+)
+
+
+def is_date_stamp(paragraph: str) -> bool:
+    """A line that holds only a date and time (page metadata printed in the text column), not a sentence."""
+    if len(paragraph.split()) > 8 or not re.search(r"\d", paragraph):
+        return False
+    rest = _STAMP_PART_RE.sub(" ", paragraph)
+    return not re.search(r"\w", rest)
 
 
 # cross-links placed inside the story text: 'Read also: …', 'Читайте также: …'

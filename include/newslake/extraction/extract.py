@@ -30,6 +30,7 @@ from .cleanup import (
     drop_site_chrome,
     drop_summary_box,
     is_cross_link,
+    is_date_stamp,
     is_furniture,
     is_trailing_junk,
 )
@@ -264,6 +265,11 @@ def shown_description(tree, description: str | None, paragraphs: list[str]) -> s
     for element in (body if body is not None else tree).iter(*_DEK_TAGS):
         if len(element) > 4:  # a container of many blocks is not a dek; its text would also be slow to join
             continue
+        # joining every element's text costs more than the rest of the extraction: its first text node
+        # must already start the description
+        first = _comparable(next((t for t in element.itertext() if t.strip()), ""))
+        if not first or not wanted.startswith(first[:20]):
+            continue
         text = " ".join("".join(element.itertext()).split())
         if text and _comparable(text) == wanted:
             return text
@@ -278,7 +284,7 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
     paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(drop_teasers(drop_promos(paragraphs))))))
     paragraphs = drop_captions(paragraphs)
     paragraphs = [p for p in drop_summary_box(paragraphs)
-                  if not is_cross_link(p)]
+                  if not is_cross_link(p) and not is_date_stamp(p)]
     while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
         paragraphs = paragraphs[:-1]
     while paragraphs and is_furniture(paragraphs[0]):

@@ -9,11 +9,11 @@ import re
 _PROMO_RE = re.compile(
     r"thank you for subscribing|this newsletter may contain|by submitting your (?:email|information)"
     r"|you can unsubscribe at any time|newsletter sign[- ]?up|sign up for (?:our|the) [\w ]{0,30}newsletter"
-    r"|подпишитесь на (?:нашу )?рассылку|получайте (?:новости|лучшие материалы)",
+    r"|^get the latest [\w ]{0,40}from|подпишитесь на (?:нашу )?рассылку|получайте (?:новости|лучшие материалы)",
     re.IGNORECASE,
 )
 _INBOX_RE = re.compile(r"\byour inbox\b", re.IGNORECASE)
-_READER_CUE_RE = re.compile(r"^(?:get|sign up|join|subscribe|receive|stay)\b|\bwe['’]ll send\b|\byou['’]ll (?:get|receive)\b",
+_READER_CUE_RE = re.compile(r"^\W*(?:want|stay)\b|\b(?:get|sign up|join|subscribe|receive)\b|\bwe['’]ll send\b",
                             re.IGNORECASE)
 # Closing notes about the writer or the piece's origin: 'Jane Roe is a reporter at ...', 'Contact ... at',
 # 'This story originally appeared in ...', '... print edition under the headline ...'.
@@ -42,7 +42,8 @@ _FOOTER_RE = re.compile(
     r"|^(?:e-?mail|адрес редакции|адрес|address)\s*:|^rss\s*:",
     re.IGNORECASE,
 )
-_SHORT = 40  # words: promos, notes and footer lines are short; a longer paragraph is prose
+_SHORT = 40  # words: notes and footer lines are short; a longer paragraph is prose
+_PROMO_WORDS = 50  # a sign-up box may carry two sentences of pitch
 
 
 def _words(paragraph: str) -> int:
@@ -57,7 +58,7 @@ def drop_promos(paragraphs: list[str]) -> list[str]:
     """Drop newsletter promo lines anywhere, with the short heading right above one ('Stay informed')."""
     keep = [True] * len(paragraphs)
     for index, paragraph in enumerate(paragraphs):
-        if _words(paragraph) <= _SHORT and (_PROMO_RE.search(paragraph) or (
+        if _words(paragraph) <= _PROMO_WORDS and (_PROMO_RE.search(paragraph) or (
                 _INBOX_RE.search(paragraph) and _READER_CUE_RE.search(paragraph))):
             keep[index] = False
             if index and _is_heading(paragraphs[index - 1]):
@@ -106,9 +107,22 @@ _TEASER_LINK_RE = re.compile(
 )
 
 
+# a headline that is itself the link to another story: 'Title >>>'
+_LINK_ARROW_RE = re.compile(r"(?:>>>|»»|→)\s*$")
+# a photo credit line: 'Фото: ИТАР-ТАСС', 'Photo: Jane Roe', or a caption ending 'Фото site.ru'
+_PHOTO_CREDIT_RE = re.compile(r"^(?:фото|photo|фотография|иллюстрация)\s*(?::|с\s)|\sфото:?\s+\S+(?:\s\S+)?\s*$",
+                              re.IGNORECASE)
+
+
+def is_photo_credit(paragraph: str) -> bool:
+    """A short photo credit or a caption that ends with one."""
+    return _words(paragraph) <= 25 and bool(_PHOTO_CREDIT_RE.search(paragraph.strip()))
+
+
 def drop_teasers(paragraphs: list[str]) -> list[str]:
-    """Drop 'Read more' / 'Читать дальше' link labels and the other story's teaser right above each."""
-    keep = [True] * len(paragraphs)
+    """Drop 'Read more' / 'Читать дальше' link labels with the other story's teaser right above each,
+    headlines that end in a link arrow, and photo credits."""
+    keep = [_words(p) > 25 or not (_LINK_ARROW_RE.search(p) or is_photo_credit(p)) for p in paragraphs]
     for index, paragraph in enumerate(paragraphs):
         if _TEASER_LINK_RE.match(paragraph.strip()):
             keep[index] = False

@@ -93,3 +93,25 @@ def test_the_kinds_are_removed_from_a_whole_page():
              "<h3>Stay in the loop</h3><p>Get our best stories delivered to your inbox every Friday.</p>")
     article = extract_article(page(after=after), "https://steppe-courier.example/news/court-upholds-fine")
     assert article.body == "\n\n".join(STORY)
+
+
+def test_bare_date_stamps_are_dropped_but_sentences_with_dates_stay():
+    from newslake.extraction.cleanup import is_date_stamp
+
+    for stamp in ("четверг, 05.01.2012, 10:43", "14:39 | 25.11.2011", "17 января 2012 г. (13:17)",
+                  "Saturday December 23, 2023 09:30 PM EST", "Updated: Dec. 5, 2023 at 3:10 p.m. EST"):
+        assert is_date_stamp(stamp), stamp
+    for sentence in ("The hearing resumes on 12 March.", "The 2023 season", "May 2024 budget"):
+        assert not is_date_stamp(sentence), sentence
+
+
+def test_photo_credits_and_arrow_links_to_other_stories_are_dropped():
+    paragraphs = [STORY[0], "Фото: пресс-служба суда", STORY[1], "Здание суда в Таразе. Фото court.example",
+                  STORY[2], "Ещё один суд оштрафовал редакцию >>>", STORY[3]]
+    assert drop_teasers(paragraphs) == STORY
+
+
+def test_a_sign_up_box_with_two_sentences_of_pitch_is_dropped():
+    pitch = ("Join the readers who follow the Steppe Courier for the inside story on courts and media law across "
+             "the region, every week since 2004. We'll send breaking news and our long reads straight to your inbox.")
+    assert drop_promos([*STORY, "Stay informed", pitch]) == STORY
