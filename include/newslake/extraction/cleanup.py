@@ -51,9 +51,21 @@ _STAMP_PART_RE = re.compile(
 )
 
 
+_CALENDAR_TOKEN_RE = re.compile(r"^(?:\d{1,2}|пн|вт|ср|чт|пт|сб|вс|mo|tu|we|th|fr|sa|su|mon|tue|wed|thu|fri|sat|sun)$",
+                                re.IGNORECASE)
+
+
+def is_calendar(paragraph: str) -> bool:
+    """A month calendar widget: a grid of day numbers and weekday abbreviations."""
+    tokens = paragraph.split()
+    return len(tokens) >= 7 and sum(1 for t in tokens if _CALENDAR_TOKEN_RE.match(t)) >= 0.8 * len(tokens)
+
+
 def is_date_stamp(paragraph: str) -> bool:
-    """A line that holds only a date and time (page metadata printed in the text column), not a sentence."""
-    if len(paragraph.split()) > 8 or not re.search(r"\d", paragraph):
+    """A line that holds only a date and time (page metadata printed in the text column), not a sentence;
+    a lone month or weekday name is an archive link."""
+    words = len(paragraph.split())
+    if words > 8 or (words > 1 and not re.search(r"\d", paragraph)):
         return False
     rest = _STAMP_PART_RE.sub(" ", paragraph)
     return not re.search(r"\w", rest)
@@ -88,7 +100,10 @@ _SITE_CHROME_RE = re.compile(
     r"|выделите (?:её|ее|любой фрагмент|текст)[^.]{0,40}(?:нажмите|ctrl)|присоединяйтесь к нам"
     r"|свидетельство о регистрации сми|трансляция новостей на вашем"
     r"|^(?:другие новости раздела|главные события|ссылки по теме|новости по теме)\s*:?$"
-    r"|^print (?:this )?(?:page|article)$|^(?:rate|share) this (?:article|story)\b|found a typo",
+    r"|^print (?:this )?(?:page|article)$|^(?:rate|share) this (?:article|story)\b|found a typo"
+    r"|(?:читайте|следите за) [^.]{0,40}в социальных сетях|\brss[- ]?(?:2\.0|лент)|something went wrong"
+    r"|^(?:твитнуть|порекомендовать другу|отправить комментарий|автор:|в статье|или скопируйте готовый код:?)$"
+    r"|введите,? (?:пожалуйста,? )?логин и пароль|войдите или зарегистрируйтесь|log in or (?:register|sign up) to",
     re.IGNORECASE,
 )
 

@@ -29,6 +29,7 @@ from .cleanup import (
     drop_link_lists,
     drop_site_chrome,
     drop_summary_box,
+    is_calendar,
     is_cross_link,
     is_date_stamp,
     is_furniture,
@@ -48,7 +49,15 @@ from .dates import (
 from .language import detect_language, normalise_language_tag
 from .metadata import PageMeta, read_metadata
 from .selectors import SelectorResult, apply_selectors, has_selectors
-from .tails import cut_comments, cut_footer, drop_captions, drop_closing_notes, drop_promos, drop_teasers
+from .tails import (
+    cut_comments,
+    cut_footer,
+    cut_trailing_headlines,
+    drop_captions,
+    drop_closing_notes,
+    drop_promos,
+    drop_teasers,
+)
 from .titles import is_story_heading, squash, strip_section_labels, strip_site_name, unescape_entities
 
 IMPORTANT_FIELDS = ("title", "body", "published_at", "authors", "language")
@@ -282,9 +291,9 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
     paragraphs = drop_standfirst(paragraphs, description)
     paragraphs = drop_dated_runs(cut_footer(cut_comments(cut_after_rights_notice(paragraphs))))
     paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(drop_teasers(drop_promos(paragraphs))))))
-    paragraphs = drop_captions(paragraphs)
+    paragraphs = cut_trailing_headlines(drop_captions(paragraphs))
     paragraphs = [p for p in drop_summary_box(paragraphs)
-                  if not is_cross_link(p) and not is_date_stamp(p)]
+                  if not (is_cross_link(p) or is_date_stamp(p) or is_calendar(p))]
     while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
         paragraphs = paragraphs[:-1]
     while paragraphs and is_furniture(paragraphs[0]):

@@ -35,6 +35,13 @@ _COMMENTS_START_RE = re.compile(
     r"|join the (?:conversation|discussion))\s*[:(\d)]*$",
     re.IGNORECASE,
 )
+# the moderation notice printed above readers' comments
+_COMMENT_POLICY_RE = re.compile(
+    r"(?:комментари|сообщени)[^.]{0,80}(?:ответственност|без предварительного редактирования|редакционн\w* политик"
+    r"|удаля|модерац)|(?:ответственност|редакционн\w* политик)[^.]{0,60}комментари"
+    r"|comments? (?:are|is) moderated|views expressed in (?:the )?comments|comment policy",
+    re.IGNORECASE,
+)
 _FORUM_POST_RE = re.compile(r"^[\w.-]{2,30} said:\S|\sReply$")  # quoted post glued to its label
 # Site footers: a copyright line with a year, the newsroom's address and telephone lines.
 _FOOTER_RE = re.compile(
@@ -85,18 +92,32 @@ def cut_comments(paragraphs: list[str]) -> list[str]:
     """Cut the body where a reader-comments block starts in its second half."""
     for index in range(max(1, len(paragraphs) // 2), len(paragraphs)):
         paragraph = paragraphs[index].strip()
-        if _COMMENTS_START_RE.match(paragraph) or (_words(paragraph) <= 200 and _FORUM_POST_RE.search(paragraph)):
+        if _COMMENTS_START_RE.match(paragraph) or (_words(paragraph) <= 200 and _FORUM_POST_RE.search(paragraph)) or (
+                _words(paragraph) <= 60 and _COMMENT_POLICY_RE.search(paragraph)):
             return paragraphs[:index]
     return paragraphs
 
 
 def cut_footer(paragraphs: list[str]) -> list[str]:
-    """Cut a site footer: from a copyright/contact line in the last third when only short lines follow it."""
-    for index in range(max(1, len(paragraphs) * 2 // 3), len(paragraphs)):
-        if _words(paragraphs[index]) <= 30 and _FOOTER_RE.search(paragraphs[index]):
-            if all(_words(p) <= 30 for p in paragraphs[index + 1:]):
+    """Cut a site footer: from a copyright/contact line after which only short lines follow (in the last third,
+    or earlier when the block holds a second such line)."""
+    footer = [_words(p) <= 30 and bool(_FOOTER_RE.search(p)) for p in paragraphs]
+    for index in range(1, len(paragraphs)):
+        if footer[index] and all(_words(p) <= 30 for p in paragraphs[index + 1:]):
+            if index >= len(paragraphs) * 2 // 3 or sum(footer[index:]) >= 2:
                 return paragraphs[:index]
     return paragraphs
+
+
+def cut_trailing_headlines(paragraphs: list[str]) -> list[str]:
+    """Cut a closing run of four or more other stories' headlines: short unpunctuated lines, no bullets."""
+    start = len(paragraphs)
+    while start > 1:
+        text = paragraphs[start - 1].strip()
+        if _words(text) > 16 or text.endswith(_SENTENCE_END[:-1]) or text.startswith(("- ", "• ", "* ")):
+            break
+        start -= 1
+    return paragraphs[:start] if len(paragraphs) - start >= 4 else paragraphs
 
 
 # A link label under another story's teaser: 'Read more', 'Continue reading', 'Читать дальше', 'Смотреть'.
@@ -107,8 +128,9 @@ _TEASER_LINK_RE = re.compile(
 )
 
 
-# a headline that is itself the link to another story: 'Title >>>'
-_LINK_ARROW_RE = re.compile(r"(?:>>>|»»|→)\s*$")
+# a headline that is itself the link to another story ('Title >>>'), or an aggregator's teaser of another
+# site's story ('example.ru: The first sentence ...')
+_LINK_ARROW_RE = re.compile(r"(?:>>>|»»|→)\s*$|^[\w-]+(?:\.[\w-]+)*\.(?:ru|ua|kz|by|uz|kg|com|net|org|info)\s*:\s")
 # a photo credit line: 'Фото: ИТАР-ТАСС', 'Photo: Jane Roe', or a caption ending 'Фото site.ru'
 _PHOTO_CREDIT_RE = re.compile(r"^(?:фото|photo|фотография|иллюстрация)\s*(?::|с\s)|\sфото:?\s+\S+(?:\s\S+)?\s*$",
                               re.IGNORECASE)
@@ -122,7 +144,7 @@ def is_photo_credit(paragraph: str) -> bool:
 def drop_teasers(paragraphs: list[str]) -> list[str]:
     """Drop 'Read more' / 'Читать дальше' link labels with the other story's teaser right above each,
     headlines that end in a link arrow, and photo credits."""
-    keep = [_words(p) > 25 or not (_LINK_ARROW_RE.search(p) or is_photo_credit(p)) for p in paragraphs]
+    keep = [_words(p) > 80 or not (_LINK_ARROW_RE.search(p) or is_photo_credit(p)) for p in paragraphs]
     for index, paragraph in enumerate(paragraphs):
         if _TEASER_LINK_RE.match(paragraph.strip()):
             keep[index] = False

@@ -115,3 +115,35 @@ def test_a_sign_up_box_with_two_sentences_of_pitch_is_dropped():
     pitch = ("Join the readers who follow the Steppe Courier for the inside story on courts and media law across "
              "the region, every week since 2004. We'll send breaking news and our long reads straight to your inbox.")
     assert drop_promos([*STORY, "Stay informed", pitch]) == STORY
+
+
+def test_a_long_footer_after_a_short_story_is_cut():
+    story = STORY[:2]
+    footer = ["RSS: Степной курьер", "Степной курьер ®", "2004-2024 © Степной курьер", "тел.: +7 727 000 00 00",
+              "E-mail: news@steppe-courier.example", "Реклама на сайте", "О редакции"]
+    assert cut_footer(story + footer) == story
+
+
+def test_a_closing_run_of_other_headlines_is_cut_but_a_bulleted_list_stays():
+    from newslake.extraction.tails import cut_trailing_headlines
+
+    headlines = ["Мост в Таразе закроют на ремонт", "Суд отложил заседание по делу редакции",
+                 "В Алматы открылась выставка фотографий", "Погода на выходные (ВИДЕО)"]
+    assert cut_trailing_headlines(STORY + headlines) == STORY
+    bullets = [f"- {h}" for h in headlines]
+    assert cut_trailing_headlines(STORY + bullets) == STORY + bullets
+    assert cut_trailing_headlines(STORY + headlines[:3]) == STORY + headlines[:3]
+
+
+def test_a_comment_moderation_notice_starts_the_comments():
+    notice = "Редакция не несет ответственности за содержание комментариев читателей."
+    assert cut_comments(STORY + [notice, "Полностью согласен с автором!"]) == STORY
+
+
+def test_a_calendar_widget_and_an_aggregator_teaser_are_dropped():
+    from newslake.extraction.cleanup import is_calendar
+
+    assert is_calendar("Пн Вт Ср Чт Пт Сб Вс 1 2 3 4 5 6 7\n8 9 10 11 12 13 14")
+    assert not is_calendar("The court fined 3 of the 7 newspapers on 12 May 2024.")
+    teaser = "example.ru: Ещё одна редакция получила предупреждение прокуратуры."
+    assert drop_teasers([*STORY, teaser]) == STORY
