@@ -52,6 +52,7 @@ from .selectors import SelectorResult, apply_selectors, has_selectors
 from .tails import (
     cut_comments,
     cut_footer,
+    cut_references,
     cut_trailing_headlines,
     drop_captions,
     drop_closing_notes,
@@ -289,7 +290,7 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
                 description: str | None = None) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = drop_heading(paragraphs, article.title)
     paragraphs = drop_standfirst(paragraphs, description)
-    paragraphs = drop_dated_runs(cut_footer(cut_comments(cut_after_rights_notice(paragraphs))))
+    paragraphs = drop_dated_runs(cut_footer(cut_comments(cut_references(cut_after_rights_notice(paragraphs)))))
     paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(drop_teasers(drop_promos(paragraphs))))))
     paragraphs = cut_trailing_headlines(drop_captions(paragraphs))
     paragraphs = [p for p in drop_summary_box(paragraphs)

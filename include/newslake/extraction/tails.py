@@ -9,7 +9,7 @@ import re
 _PROMO_RE = re.compile(
     r"thank you for subscribing|this newsletter may contain|by submitting your (?:email|information)"
     r"|you can unsubscribe at any time|newsletter sign[- ]?up|sign up for (?:our|the) [\w ]{0,30}newsletter"
-    r"|^get the latest [\w ]{0,40}from|подпишитесь на (?:нашу )?рассылку|получайте (?:новости|лучшие материалы)",
+    r"|^subscribe to [\w ]{1,40} to \w|start your [\w ]{0,30}subscription|^get the latest [\w ]{0,40}from|подпишитесь на (?:нашу )?рассылку|получайте (?:новости|лучшие материалы)",
     re.IGNORECASE,
 )
 _INBOX_RE = re.compile(r"\byour inbox\b", re.IGNORECASE)
@@ -180,3 +180,17 @@ def drop_captions(paragraphs: list[str]) -> list[str]:
                        and len(own & shingles[j]) >= 0.6 * len(own) for j in range(len(paragraphs))):
             drop.add(i)
     return [p for i, p in enumerate(paragraphs) if i not in drop]
+
+
+# Where a science story's reference list starts: a 'More information:' label with its citation, or a
+# 'References' / 'Footnotes' heading line (a rule line alone also separates a roundup's sections, so it is no cue).
+_REFERENCES_RE = re.compile(r"^(?:more information|journal information|references|footnotes|sources|bibliography"
+                            r"|список литературы|литература|источники)\s*(?::|$)", re.IGNORECASE)
+
+
+def cut_references(paragraphs: list[str]) -> list[str]:
+    """Cut a closing reference list (citations, footnotes) that starts in the body's second half."""
+    for index in range(max(1, len(paragraphs) // 2), len(paragraphs)):
+        if _REFERENCES_RE.match(paragraphs[index].strip()):
+            return paragraphs[:index]
+    return paragraphs

@@ -147,3 +147,19 @@ def test_a_calendar_widget_and_an_aggregator_teaser_are_dropped():
     assert not is_calendar("The court fined 3 of the 7 newspapers on 12 May 2024.")
     teaser = "example.ru: Ещё одна редакция получила предупреждение прокуратуры."
     assert drop_teasers([*STORY, teaser]) == STORY
+
+
+def test_a_closing_reference_list_is_cut_but_a_sentence_about_more_information_stays():
+    from newslake.extraction.tails import cut_references
+
+    refs = ["More information: A. Author et al, Court fines and small newsrooms, Journal of Media Law (2024).",
+            "The Steppe Media Foundation has more about press fines."]
+    assert cut_references(STORY + refs) == STORY
+    sentence = "More information about the appeal can be found on the court's website."
+    assert cut_references([*STORY, sentence]) == [*STORY, sentence]
+
+
+def test_a_paywall_bookmark_pitch_is_a_promo():
+    pitch = ["Subscribe to Steppe Courier Plus to bookmark this article",
+             "Want to save stories to read later? Start your Steppe Courier Plus subscription today."]
+    assert drop_promos(STORY + pitch) == STORY
