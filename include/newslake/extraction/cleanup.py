@@ -34,11 +34,47 @@ _END_MARKER_RE = re.compile(
 )
 # a list of headlines each starting with its date or time: '27.11 \ 15:00 Title', '22:48 / 09.04.2013 Title'
 _DATED_LINE_RE = re.compile(r"^\W*\d{1,2}[.:/]\d{2}(?:[.:/]\d{2,4})?\b")
+_MONTH = (r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр|jan|feb|mar|apr|may|jun"
+          r"|jul|aug|sep|oct|nov|dec)\w*\.?")
+# the same lists with a spelled month ('28 ноября в 16:39 Title'), or the date/time or a view counter at the
+# end ('Title 26 ноября 2011, 6:19', 'Title [10047]')
+_SPELLED_DATE_LINE_RE = re.compile(rf"^\W*(?:\w+, )?\d{{1,2}} {_MONTH}(?: \d{{4}})?,?(?: (?:в )?\d{{1,2}}:\d{{2}})?(?:\s|$)",
+                                   re.IGNORECASE)
+_DATED_END_RE = re.compile(rf"(?:\d{{1,2}} {_MONTH},? \d{{4}}(?: г\.?)?(?:,? \d{{1,2}}:\d{{2}})?"
+                           rf"|\d{{1,2}}:\d{{2}},? \d{{1,2}} {_MONTH}(?:,? \d{{4}})?|\[\d+\])\s*$", re.IGNORECASE)
+# what a bare date stamp is made of: 'четверг, 05.01.2012, 10:43', 'Saturday December 23, 2023 09:30 PM EST'
+_STAMP_PART_RE = re.compile(
+    rf"\d+|{_MONTH}|(?:понедельник|вторник|сред[аy]|четверг|пятниц[аy]|суббот[аy]|воскресенье|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\.?|года?\.?|г\.|в|at|on|am|pm"
+    r"|[ap]\.m\.|utc|gmt|[ecmp][sd]t|msk|мск|updated|published|обновлено|опубликовано",
+    re.IGNORECASE,
+)
+
+
+_CALENDAR_TOKEN_RE = re.compile(r"^(?:\d{1,2}|пн|вт|ср|чт|пт|сб|вс|mo|tu|we|th|fr|sa|su|mon|tue|wed|thu|fri|sat|sun)$",
+                                re.IGNORECASE)
+
+
+def is_calendar(paragraph: str) -> bool:
+    """A month calendar widget: a grid of day numbers and weekday abbreviations."""
+    tokens = paragraph.split()
+    return len(tokens) >= 7 and sum(1 for t in tokens if _CALENDAR_TOKEN_RE.match(t)) >= 0.8 * len(tokens)
+
+
+def is_date_stamp(paragraph: str) -> bool:
+    """A line that holds only a date and time (page metadata printed in the text column), not a sentence;
+    a lone month or weekday name is an archive link."""
+    words = len(paragraph.split())
+    if words > 8 or (words > 1 and not re.search(r"\d", paragraph)):
+        return False
+    rest = _STAMP_PART_RE.sub(" ", paragraph)
+    return not re.search(r"\w", rest)
 
 
 # cross-links placed inside the story text: 'Read also: …', 'Читайте также: …'
 _CROSS_LINK_RE = re.compile(
-    r"^(?:read (?:also|more)|see also|also read|related(?: stories| articles)?|more on this|читайте (?:также|еще|ещё)"
+    r"^\[?(?:read (?:also|more)|see also|also (?:read|see)|related(?: stories| articles)?|more on this|more(?= ?:)"
+    r"|required reading|читайте (?:также|еще|ещё)|ранее на тему"
     r"|смотрите также|см\. также|по теме|оқыңыз|окуңуз)\b\s*[:.\-–—]?",
     re.IGNORECASE,
 )
@@ -53,7 +89,8 @@ _POST_CREDIT_RE = re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,15}\)\s+\w+\.?\s+\d{1
 _LINK_LIST_LABEL_RE = re.compile(
     r"^(?:don['’]t miss|read next|recommended(?: for you| stories| reading)?|more from [\w'’ ]{1,30}"
     r"|you (?:may|might) also like|trending(?: now)?|most popular|popular now|more stories|top stories"
-    r"|editor['’]s picks|what to read next|up next|keep reading|читайте также|самое читаемое|популярное)\s*[:.]?$",
+    r"|editor['’]s picks|what to read next|up next|keep reading|more must-reads from [\w'’ ]{1,30}|читайте также"
+    r"|самое читаемое|популярное|больше по теме|читайте в (?:этом )?разделе[^:]{0,40})\s*[:.]?$",
     re.IGNORECASE,
 )
 _BULLETS = ("- ", "• ", "* ")
@@ -63,7 +100,10 @@ _SITE_CHROME_RE = re.compile(
     r"|выделите (?:её|ее|любой фрагмент|текст)[^.]{0,40}(?:нажмите|ctrl)|присоединяйтесь к нам"
     r"|свидетельство о регистрации сми|трансляция новостей на вашем"
     r"|^(?:другие новости раздела|главные события|ссылки по теме|новости по теме)\s*:?$"
-    r"|^print (?:this )?(?:page|article)$|^(?:rate|share) this (?:article|story)\b|found a typo",
+    r"|^print (?:this )?(?:page|article)$|^(?:rate|share) this (?:article|story)\b|found a typo"
+    r"|(?:читайте|следите за) [^.]{0,40}в социальных сетях|\brss[- ]?(?:2\.0|лент)|something went wrong"
+    r"|^(?:твитнуть|порекомендовать другу|отправить комментарий|автор:|в статье|или скопируйте готовый код:?)$"
+    r"|введите,? (?:пожалуйста,? )?логин и пароль|войдите или зарегистрируйтесь|log in or (?:register|sign up) to",
     re.IGNORECASE,
 )
 
@@ -141,18 +181,37 @@ def is_headline_list(paragraph: str) -> bool:
     return len(lines) >= 3 and sum(1 for line in lines if _DATED_LINE_RE.match(line)) >= 0.6 * len(lines)
 
 
+def _is_dated_line(paragraph: str) -> bool:
+    return len(paragraph.split()) <= 20 and bool(
+        _DATED_LINE_RE.match(paragraph) or _SPELLED_DATE_LINE_RE.match(paragraph) or _DATED_END_RE.search(paragraph))
+
+
 def drop_dated_runs(paragraphs: list[str]) -> list[str]:
-    """Drop runs of three or more short lines that each start with a date or time (headline lists)."""
-    dated = [len(p.split()) <= 20 and _DATED_LINE_RE.match(p) is not None for p in paragraphs]
+    """Drop headline lists: runs of short lines that each carry a date or time, also when a teaser or title line
+    sits between the dated ones ('10:11' / 'Title' / '10:06' / 'Title')."""
+    dated = [_is_dated_line(p) for p in paragraphs]
     keep = [True] * len(paragraphs)
-    start = 0
-    while start < len(paragraphs):
-        end = start
-        while end < len(paragraphs) and dated[end]:
-            end += 1
-        if end - start >= 3:
-            keep[start:end] = [False] * (end - start)
-        start = end + 1 if end == start else end
+    index = 0
+    while index < len(paragraphs):
+        if not dated[index]:
+            index += 1
+            continue
+        # extend over dated lines that are at most one short undated line apart
+        end = index
+        while True:
+            if end + 1 < len(paragraphs) and dated[end + 1]:
+                end += 1
+            elif end + 2 < len(paragraphs) and dated[end + 2] and len(paragraphs[end + 1].split()) <= 30:
+                end += 2
+            else:
+                break
+        count = sum(dated[index:end + 1])
+        if count >= 3 and end - index + 1 > count:  # alternating: the last dated line's title follows it
+            if end + 1 < len(paragraphs) and len(paragraphs[end + 1].split()) <= 30 and not dated[end + 1]:
+                end += 1
+        if count >= 3:
+            keep[index:end + 1] = [False] * (end + 1 - index)
+        index = end + 1
     return [p for p, k in zip(paragraphs, keep, strict=True) if k and not is_headline_list(p)]
 
 

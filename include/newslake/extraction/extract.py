@@ -29,7 +29,9 @@ from .cleanup import (
     drop_link_lists,
     drop_site_chrome,
     drop_summary_box,
+    is_calendar,
     is_cross_link,
+    is_date_stamp,
     is_furniture,
     is_trailing_junk,
 )
@@ -47,6 +49,16 @@ from .dates import (
 from .language import detect_language, normalise_language_tag
 from .metadata import PageMeta, read_metadata
 from .selectors import SelectorResult, apply_selectors, has_selectors
+from .tails import (
+    cut_comments,
+    cut_footer,
+    cut_references,
+    cut_trailing_headlines,
+    drop_captions,
+    drop_closing_notes,
+    drop_promos,
+    drop_teasers,
+)
 from .titles import is_story_heading, squash, strip_section_labels, strip_site_name, unescape_entities
 
 IMPORTANT_FIELDS = ("title", "body", "published_at", "authors", "language")
@@ -263,6 +275,11 @@ def shown_description(tree, description: str | None, paragraphs: list[str]) -> s
     for element in (body if body is not None else tree).iter(*_DEK_TAGS):
         if len(element) > 4:  # a container of many blocks is not a dek; its text would also be slow to join
             continue
+        # joining every element's text costs more than the rest of the extraction: its first text node
+        # must already start the description
+        first = _comparable(next((t for t in element.itertext() if t.strip()), ""))
+        if not first or not wanted.startswith(first[:20]):
+            continue
         text = " ".join("".join(element.itertext()).split())
         if text and _comparable(text) == wanted:
             return text
@@ -273,10 +290,11 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
                 description: str | None = None) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = drop_heading(paragraphs, article.title)
     paragraphs = drop_standfirst(paragraphs, description)
-    paragraphs = drop_dated_runs(cut_after_rights_notice(paragraphs))
-    paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(paragraphs))))
+    paragraphs = drop_dated_runs(cut_footer(cut_comments(cut_references(cut_after_rights_notice(paragraphs)))))
+    paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(drop_teasers(drop_promos(paragraphs))))))
+    paragraphs = cut_trailing_headlines(drop_captions(paragraphs))
     paragraphs = [p for p in drop_summary_box(paragraphs)
-                  if not is_cross_link(p)]
+                  if not (is_cross_link(p) or is_date_stamp(p) or is_calendar(p))]
     while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
         paragraphs = paragraphs[:-1]
     while paragraphs and is_furniture(paragraphs[0]):
@@ -286,8 +304,10 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
     if names and index is not None:
         byline_authors = names
         paragraphs = paragraphs[:index] + paragraphs[index + 1:]
-        while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
-            paragraphs = paragraphs[:-1]
+    # after the byline search, which may take the writer's name from such a note
+    paragraphs = drop_closing_notes(paragraphs)
+    while paragraphs and (is_furniture(paragraphs[-1]) or is_trailing_junk(paragraphs[-1])):
+        paragraphs = paragraphs[:-1]
     if paragraphs:
         dateline = parse_dateline(paragraphs[0])
         if dateline:
