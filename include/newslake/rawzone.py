@@ -8,7 +8,8 @@ import io
 import json
 import threading
 from collections import Counter
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 from newslake import layout
 from newslake.fetching.result import FetchResult, Outcome
 from newslake.layout import BODY_SUFFIX
-from newslake.storage import ObjectStore
+from newslake.storage import ObjectNotFound, ObjectStore
 from newslake.urls import article_id
 
 COUNTS_METADATA_KEY = b"newslake.counts"
@@ -120,14 +121,23 @@ class RawZoneWriter:
             self._rows[result.url] = row  # re-adding a URL replaces its row: one row per URL
         return key
 
-    def keep(self, previous: dict[str, Any], extra: dict[str, Any] | None = None) -> str | None:
-        """Record a 304 for a URL whose stored body (previous index row) is still current; returns its raw key."""
+    def keep(self, page: StoredPage, outcome: Outcome, extra: dict[str, Any] | None = None) -> str | None:
+        """Record a stored body that stands in for a fetch (outcome reused or not_modified); returns its raw key.
+
+        A body stored under another day is copied into this day's raw zone first, so every day's
+        index references only its own objects (a rerun of the other day may delete its bodies).
+        Raises ObjectNotFound when the stored body is gone.
+        """
         if self._closed:
             raise RuntimeError("RawZoneWriter is closed")
         # The body, its status, fetch time and run stay those of the fetch that stored them, so the
-        # records built from it (and the partition) are byte-identical to the last run's.
-        row = {name: previous.get(name) for name in INDEX_SCHEMA.names}
-        row["outcome"] = Outcome.NOT_MODIFIED.value
+        # records built from it are the same as the ones that fetch's own day built.
+        row = {name: page.row.get(name) for name in INDEX_SCHEMA.names}
+        if page.day != self.day:
+            key = raw_key(self.source_id, self.day, str(row["url"]))
+            self.store.put(key, self.store.get(str(row["raw_key"])), content_type="application/gzip")
+            row["raw_key"] = key
+        row["outcome"] = Outcome(outcome).value
         row.update(extra or {})
         with self._lock:
             self._rows[str(row["url"])] = row
@@ -182,21 +192,56 @@ def read_raw_body(store: ObjectStore, key: str) -> bytes:
 
 def usable_body(row: dict[str, Any]) -> bool:
     """True when an index row points to a stored page body (fetched now, or unchanged since it was fetched)."""
-    return row.get("outcome") in (Outcome.FETCHED.value, Outcome.NOT_MODIFIED.value) and bool(row.get("raw_key"))
+    return row.get("outcome") in _BODY_OUTCOMES and bool(row.get("raw_key"))
 
 
-def revalidation(index: pa.Table) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
-    """From a day's previous index: rows with a stored body by URL, and the validators to re-fetch them with."""
-    rows, validators = {}, {}
-    for row in index.to_pylist():
-        if not usable_body(row):
-            continue
-        headers = json.loads(row.get("headers") or "{}")
+_BODY_OUTCOMES = (Outcome.FETCHED.value, Outcome.NOT_MODIFIED.value, Outcome.REUSED.value)
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A page body already in the raw zone: its index row and the day whose index holds it."""
+
+    day: date
+    row: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The kept response headers of the fetch that stored the body."""
+        return json.loads(self.row.get("headers") or "{}")
+
+    @property
+    def validators(self) -> dict[str, str]:
+        """ETag / Last-Modified to revalidate the body with (empty when the response sent neither)."""
+        headers = self.headers
         found = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
-        found = {k: v for k, v in found.items() if v}
-        if found:
-            rows[row["url"]], validators[row["url"]] = row, found
-    return rows, validators
+        return {k: v for k, v in found.items() if v}
+
+
+def stored_pages(store: ObjectStore, source_id: str, days: list[date]) -> dict[str, StoredPage]:
+    """Pages with a stored body in the raw indexes of days, by URL: each URL's most recent fetch.
+
+    Ties (the same fetch carried into several days) go to the earlier day in days; a day never
+    fetched is skipped.
+    """
+    found: dict[str, StoredPage] = {}
+    for day in days:
+        try:
+            rows = read_raw_index(store, source_id, day).to_pylist()
+        except ObjectNotFound:
+            continue
+        for row in rows:
+            if not usable_body(row):
+                continue
+            held = found.get(row["url"])
+            if held is None or _fetched_at(row) > _fetched_at(held.row):
+                found[row["url"]] = StoredPage(day, row)
+    return found
+
+
+def _fetched_at(row: dict[str, Any]) -> datetime:
+    when = row.get("fetched_at")
+    return when if isinstance(when, datetime) else datetime.min.replace(tzinfo=UTC)
 
 
 def index_counts(table: pa.Table) -> dict[str, int]:
