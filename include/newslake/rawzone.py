@@ -8,6 +8,7 @@ import io
 import json
 import threading
 from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -69,10 +70,16 @@ def kept_headers(headers: dict[str, str]) -> str:
     return json.dumps(kept, sort_keys=True, ensure_ascii=False)
 
 
-class RawZoneWriter:
-    """Stores bodies as they arrive and writes the day's index on close, replacing the previous one."""
+# Body PUTs in flight at once. One store round trip per page (an S3 PUT, a local fsync: ~10 ms)
+# done by the thread that drains fetch_many capped the fetch stage near 50-75 pages/s.
+WRITE_WORKERS = 4
 
-    def __init__(self, store: ObjectStore, source_id: str, day: date, run_id: str) -> None:
+
+class RawZoneWriter:
+    """Stores bodies as they arrive (a few PUTs in flight) and writes the day's index on close, replacing the previous one."""
+
+    def __init__(self, store: ObjectStore, source_id: str, day: date, run_id: str,
+                 write_workers: int = WRITE_WORKERS) -> None:
         self.store = store
         self.source_id = source_id
         self.day = day
@@ -81,6 +88,10 @@ class RawZoneWriter:
         self._lock = threading.Lock()
         self._closed = False
         self.metadata: dict[str, str] = {}  # extra key -> value in the index's Parquet metadata
+        self._workers = max(1, write_workers)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[str, Future] = {}  # raw key -> its body PUT
+        self._error: BaseException | None = None  # the first failed PUT: the index must not be written
 
     def __enter__(self) -> RawZoneWriter:
         return self
@@ -89,6 +100,71 @@ class RawZoneWriter:
         # On error keep the previous index: a half-finished run must not replace a complete day.
         if exc_type is None and not self._closed:
             self.close()
+        elif not self._closed:
+            self._drain(raise_errors=False)
+
+    def _put_body(self, key: str, body: bytes) -> None:
+        if self._workers == 1:
+            self._store_body(key, body)
+            return
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="raw-put")
+            earlier = self._pending.pop(key, None)
+            backlog = len(self._pending) >= 4 * self._workers
+        if earlier is not None:
+            self._check(earlier)  # the same key again: the newer body must land last
+        if backlog:  # bounded: bodies waiting for a PUT are held in memory
+            self._reap(block=True)
+        future = self._pool.submit(self._store_body, key, body)
+        with self._lock:
+            self._pending[key] = future
+        self._reap(block=False)
+
+    def _store_body(self, key: str, body: bytes) -> None:
+        self.store.put(key, gzip.compress(body, compresslevel=6, mtime=0), content_type="application/gzip")
+
+    def _reap(self, *, block: bool) -> None:
+        """Drop finished PUTs, re-raising the first that failed (block: wait for at least one)."""
+        with self._lock:
+            pending = list(self._pending.items())
+        if block and pending:
+            wait([f for _, f in pending], return_when=FIRST_COMPLETED)
+        for key, future in pending:
+            if future.done():
+                with self._lock:
+                    if self._pending.get(key) is future:
+                        del self._pending[key]
+                self._check(future)
+
+    def _check(self, future: Future) -> None:
+        error = future.exception()
+        if error is not None:
+            self._error = self._error or error
+            raise error
+
+    def flush(self) -> None:
+        """Wait until every body added so far is stored (re-raising a failed PUT)."""
+        with self._lock:
+            pending = list(self._pending.values())
+        for future in pending:
+            self._check(future)
+        self._reap(block=False)
+
+    def _drain(self, *, raise_errors: bool = True) -> None:
+        """Wait for every body PUT; shut the pool down."""
+        with self._lock:
+            pending, self._pending = list(self._pending.values()), {}
+            pool, self._pool = self._pool, None
+        try:
+            for future in pending:
+                if future.exception() is not None:
+                    self._error = self._error or future.exception()
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+        if raise_errors and self._error is not None:
+            raise self._error
 
     def add(self, result: FetchResult, extra: dict[str, Any] | None = None) -> str | None:
         """Store result's body (if any) now and remember its index row; returns the raw key or None."""
@@ -98,7 +174,7 @@ class RawZoneWriter:
         if result.body is not None:
             key = raw_key(self.source_id, self.day, result.url)
             digest = hashlib.sha256(result.body).hexdigest()
-            self.store.put(key, gzip.compress(result.body, compresslevel=6, mtime=0), content_type="application/gzip")
+            self._put_body(key, result.body)
         row = {
             "url": result.url,
             "final_url": result.final_url,
@@ -167,7 +243,8 @@ class RawZoneWriter:
         return pa.Table.from_arrays([columns[f.name] for f in fields], schema=schema)
 
     def close(self) -> pa.Table:
-        """Write _index.parquet (replacing the day's previous index) and drop bodies it no longer references."""
+        """Wait for the body PUTs, write _index.parquet (replacing the day's previous index), drop unreferenced bodies."""
+        self._drain()  # the index must never name a body that is not stored yet
         table = self.table()
         sink = io.BytesIO()
         pq.write_table(table, sink, compression="zstd")
