@@ -101,11 +101,16 @@ def test_an_article_edited_between_two_nights_is_fetched_again(fresh_site, demo_
     first, second = FIRST, FIRST + timedelta(days=1)
     nightly(demo_source, s3_store, [first])
     catalog = fresh_site.catalog
+    # A story whose sitemap lastmod moves, and an archive-only page edited in place (only its ETag changes).
     story = next(s for s in catalog.stories if s.day == str(second) and s.lang == "en")
     edited = replace(story, modified_raw="2026-11-18T21:45:00Z",
                      paragraphs=story.paragraphs + ("Correction: the hearing was moved to a later date.",))
     catalog.stories[catalog.stories.index(story)] = edited
     catalog.by_path[story.path] = edited
+    undated = next(t for t in catalog.traps if t.kind == "no_date")
+    retold = replace(undated, story=replace(undated.story, paragraphs=undated.story.paragraphs + ("Updated.",)))
+    catalog.traps[catalog.traps.index(undated)] = retold
+    catalog.trap_by_path[undated.path] = retold
 
     indexes = nightly(demo_source, s3_store, [second])
     url = next(u for u in indexes[second] if urlsplit(u).path == story.path)
@@ -114,6 +119,8 @@ def test_an_article_edited_between_two_nights_is_fetched_again(fresh_site, demo_
     assert fresh_site.hits[story.path] == 2  # once unchanged on the first night, once after the edit
     others = story_paths(fresh_site) - {story.path}
     assert all(fresh_site.hits[p] <= 1 for p in others)
+    (undated_row,) = [r for u, r in indexes[second].items() if urlsplit(u).path == undated.path]
+    assert undated_row["outcome"] == "fetched" and fresh_site.hits[undated.path] == 2  # 200, not a 304
     record = next(r for r in read_partition(s3_store, "articles", demo_source.id, second).to_pylist()
                   if r["url"] == url)
     assert "Correction: the hearing was moved" in record["body"]
