@@ -31,9 +31,11 @@ DAG_ID = "news_demo"
 TIMEOUT = float(os.environ.get("NEWSLAKE_DEMO_TIMEOUT", "1200"))
 # Measured on the project's 2-core machine; replaced by this machine's own figures after one run.
 DEFAULT_TIMINGS = {"first_start": 40.0, "start": 30.0, "backfill_day": 30.0}
+HAVE_BODY = ("fetched", "not_modified", "reused")  # fetch outcomes that leave the day a page body
 
 LEGEND = """\
-  found: candidate URLs listed for the day; fetched: pages downloaded; written: rows in the day's partition.
+  found: candidate URLs listed for the day; fetched: pages the run has (downloaded, or reused unchanged from
+  a neighbouring day's raw zone); written: rows in the day's partition.
   failed and quarantined are the demo site's deliberate traps: a 404, a page robots.txt disallows and a 500
   fail the fetch; a page without a date and a stub are quarantined by validation (s3://.../quarantine/).
   A trap the feeds list for two days counts on both.
@@ -74,8 +76,9 @@ def lake_table(cfg: StackConfig, days: list[date], states: dict[str, str]) -> li
                 "day": day.isoformat(),
                 "run": states.get(day.isoformat(), "-"),
                 "found": found,
-                "fetched": fetch.get("fetched"),
-                "failed": sum(v for k, v in fetch.items() if k not in ("candidates", "fetched", "not_modified", "replayed")),
+                # pages the run holds a body for: fetched now, or unchanged since a fetch of this or a neighbouring day
+                "fetched": sum(fetch.get(k, 0) for k in HAVE_BODY) if "fetched" in fetch else None,
+                "failed": sum(v for k, v in fetch.items() if k not in ("candidates", *HAVE_BODY, "replayed")),
                 "skipped": extract.get("out_of_interval", 0) + extract.get("duplicates", 0),
                 "written": manifest.get("rows"),
                 "quarantined": quarantined if quarantined is not None else validate.get("quarantined"),

@@ -63,6 +63,9 @@ class Candidate:
     language: str | None = None
     via: set[str] = field(default_factory=set)  # feed | sitemap | archive
     lastmod: datetime | None = None  # a last-modified date (sitemap lastmod, Atom <updated>)
+    # The latest last-modified date any entry point stated for the URL: the evidence the fetch
+    # stage reuses a stored body on (newslake.reuse). Kept apart from lastmod, which feeds hints.
+    changed_at: datetime | None = None
 
     def hint_date(self) -> datetime | None:
         """The date handed to extraction as a fallback: the stated publication, else a feed's <updated>."""
@@ -296,10 +299,12 @@ class _Collector:
         existing = self.by_url.get(key)
         if existing is None:
             candidate.url = key
+            candidate.changed_at = _later(candidate.changed_at, candidate.lastmod)
             self.by_url[key] = candidate
             return
         self.counts["merged_duplicates"] += 1
         existing.via |= candidate.via
+        existing.changed_at = _later(existing.changed_at, candidate.lastmod, candidate.changed_at)
         if existing.hint_date() is None and candidate.hint_date() is not None:
             existing.published_at, existing.date_source = candidate.published_at, candidate.date_source
             existing.lastmod = candidate.lastmod or existing.lastmod
@@ -316,6 +321,12 @@ class _Collector:
         if url_day is not None:
             return may_be_in_interval(datetime.combine(url_day, time(), timezone.utc), self.start, self.end)
         return True
+
+
+def _later(*values: datetime | None) -> datetime | None:
+    """The latest of the given dates (None when there is none): a newer claim of change always wins."""
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
 
 
 class ConditionalCache:
@@ -465,6 +476,7 @@ def candidates_to_rows(candidates: Iterable[Candidate]) -> list[dict]:
             "title": c.title,
             "language": c.language,
             "via": sorted(c.via),
+            "changed_at": _isoformat(c.changed_at),
         }
         for c in candidates
     ]
@@ -484,6 +496,7 @@ def candidates_from_rows(rows: Iterable[dict]) -> list[Candidate]:
             title=r.get("title"),
             language=r.get("language"),
             via=set(r.get("via") or ()),
+            changed_at=parse_datetime(r.get("changed_at")),
         )
         for r in rows
     ]

@@ -198,9 +198,10 @@ def fetch_stage(
 
     max_articles (a quick test run) fetches only the first N candidates; the rest are counted as capped.
     """
-    from newslake.discovery import candidates_from_rows
+    from newslake.discovery import PRUNE_SLACK, candidates_from_rows
     from newslake.fetching import Outcome
-    from newslake.rawzone import RawZoneWriter, index_key, read_raw_index, revalidation
+    from newslake.rawzone import RawZoneWriter, index_key, stored_pages
+    from newslake.reuse import Plan, plan_for, reuse_days
 
     started = _now()
     handover = json.loads(ctx.store.get(handed.key("candidates")))
@@ -211,25 +212,39 @@ def fetch_stage(
         candidates = dict(list(candidates.items())[:max_articles])
         log.info("fetch capped at %d of %d candidates (max_articles)", max_articles, max_articles + capped)
     total = len(candidates)
-    try:
-        stored, validators = revalidation(read_raw_index(ctx.store, ctx.source.id, ctx.day))
-    except ObjectNotFound:
-        stored, validators = {}, {}
+    # Bodies this day or a neighbour already holds: the neighbours' runs had the same URL-dated candidates.
+    stored = stored_pages(ctx.store, ctx.source.id, reuse_days(ctx.day, PRUNE_SLACK))
+    plans = {url: plan_for(c.changed_at, stored.get(url)) for url, c in candidates.items()}
     writer = RawZoneWriter(ctx.store, ctx.source.id, ctx.day, ctx.run_id)
     # Which entry points discovery used, and how it found them, travel with the day's raw index.
     writer.metadata["newslake.entry_points"] = json.dumps(
         {url: {"outcome": outcome, "method": (handover.get("entry_point_methods") or {}).get(url, "configured")}
          for url, outcome in handover.get("entry_points", {}).items()}, sort_keys=True)
-    fetched = fetcher.fetch_many(list(candidates), validators={u: validators[u] for u in candidates if u in validators})
-    for done, result in enumerate(fetched, start=1):
-        hints = _hint_columns(candidates.get(result.url))
-        if result.outcome is Outcome.NOT_MODIFIED and result.url in stored:
-            writer.keep(stored[result.url], extra=hints)  # the stored body is still current
+    lost: list[str] = []  # stored bodies that vanished (a neighbour's rerun dropped them): fetch afresh
+
+    def keep(url: str, outcome: Outcome) -> None:
+        try:
+            writer.keep(stored[url], outcome, extra=_hint_columns(candidates[url]))
+        except ObjectNotFound:
+            lost.append(url)
+
+    for url in sorted(u for u, plan in plans.items() if plan is Plan.REUSE):
+        keep(url, Outcome.REUSED)
+    revalidate = {u: stored[u].validators for u, plan in plans.items() if plan is Plan.REVALIDATE}
+    to_fetch = [u for u, plan in plans.items() if plan is not Plan.REUSE] + lost
+    lost.clear()
+    done = total - len(to_fetch)
+    _log_progress(writer, done, total)
+    for result in fetcher.fetch_many(to_fetch, validators=revalidate):
+        done += 1
+        if result.outcome is Outcome.NOT_MODIFIED and result.url in revalidate:
+            keep(result.url, Outcome.NOT_MODIFIED)  # the stored body is still current
         else:
-            writer.add(result, extra=hints)
-        if done % 25 == 0 or done == total:
-            so_far = writer.counts
-            log.info("fetch %d/%d (%d failed)", done, total, done - so_far["fetched"] - so_far["not_modified"])
+            writer.add(result, extra=_hint_columns(candidates.get(result.url)))
+        _log_progress(writer, done, total)
+    if lost:  # 304s whose stored body vanished meanwhile: fetch them whole
+        for result in fetcher.fetch_many(lost):
+            writer.add(result, extra=_hint_columns(candidates.get(result.url)))
     if lease is not None:
         lease.renew()  # still ours: nobody else fetched this source meanwhile
     writer.close()
@@ -240,12 +255,23 @@ def fetch_stage(
 
 def _hint_columns(candidate) -> dict:
     """What discovery knew about a URL, kept in the raw index so a replay extracts with the same hints."""
+    from newslake.reuse import CHANGED_AT_COLUMN
+
     return {
         "hint_published_at": candidate.published_at.isoformat() if candidate and candidate.published_at else None,
         "hint_date_source": candidate.date_source if candidate else None,
         "hint_title": candidate.title if candidate else None,
         "hint_language": candidate.language if candidate else None,
+        # the last-modified claim the body is checked against before the next run reuses it
+        CHANGED_AT_COLUMN: candidate.changed_at.isoformat() if candidate and candidate.changed_at else None,
     }
+
+
+def _log_progress(writer, done: int, total: int) -> None:
+    if done and (done % 25 == 0 or done == total):
+        so_far = writer.counts
+        log.info("fetch %d/%d (%d failed)", done, total,
+                 done - so_far["fetched"] - so_far["not_modified"] - so_far["reused"])
 
 
 def _check_fetch_health(ctx: RunContext, counts: dict) -> None:
@@ -257,7 +283,7 @@ def _check_fetch_health(ctx: RunContext, counts: dict) -> None:
             f"(blocked={counts.get('blocked', 0)}, transient_failed={counts.get('transient_failed', 0)}), "
             f"above the {ctx.source.fetch.blocked_share_threshold:.0%} threshold: the source may be blocking us"
         )
-    if ctx.source.min_articles_per_day and counts.get("fetched", 0) == 0 and counts.get("not_modified", 0) == 0:
+    if ctx.source.min_articles_per_day and not any(counts.get(o, 0) for o in ("fetched", "not_modified", "reused")):
         raise SourceBlockedError(
             f"source {ctx.source.id} {ctx.day}: 0 pages fetched ({total} candidates) but the source normally "
             f"yields at least {plural(ctx.source.min_articles_per_day, 'article')} a day"

@@ -21,6 +21,9 @@ class Outcome(StrEnum):
     OFF_DOMAIN = "off_domain"
     NOT_HTML = "not_html"
     REDIRECT_LOOP = "redirect_loop"  # the site's redirects go round: neither "try later" nor a refusal
+    # Never a Fetcher result: the fetch stage sent no request and kept a stored body that
+    # discovery shows unchanged (newslake.reuse). not_modified means the source answered 304.
+    REUSED = "reused"
 
 
 @dataclass
@@ -84,7 +87,7 @@ class FetchStats:
     @property
     def failed(self) -> int:
         """URLs that ended without a usable (or unchanged) page."""
-        return self.total - self.counts["fetched"] - self.counts["not_modified"]
+        return self.total - self.counts["fetched"] - self.counts["not_modified"] - self.counts["reused"]
 
     def as_dict(self) -> dict[str, int]:
         """A plain copy of the counts, every outcome present."""

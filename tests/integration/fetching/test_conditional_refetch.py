@@ -1,5 +1,6 @@
-"""Finding 2: a second run of the same day re-fetches article pages conditionally (If-None-Match /
-If-Modified-Since from the raw index), reuses the stored bodies on 304 and publishes a byte-identical partition.
+"""Finding 2: a second run of the same day sends no request for pages whose sitemap lastmod is unchanged
+(outcome reused), re-fetches the others conditionally (If-None-Match / If-Modified-Since from the raw
+index), keeps the stored bodies on 304 and publishes a byte-identical partition.
 
 Real demo site over HTTP (it answers 304 only to a matching validator), real SeaweedFS, the real stages."""
 
@@ -33,14 +34,19 @@ def test_second_run_of_a_day_revalidates_articles_and_keeps_the_partition(demo_s
     with_validators = {u for u, r in first_index.items() if r["outcome"] == "fetched" and '"etag"' in r["headers"]}
     assert with_validators, "the demo site sends ETags for its pages"
 
+    listed = {u for u in with_validators if first_index[u]["hint_changed_at"]}  # the posts sitemap's lastmod
+    assert listed and with_validators - listed, "some pages carry a sitemap lastmod, archive-only ones do not"
+
     second = run_all(RunContext(source, start, end, "run-second", s3_store))
     counts = second["counts"]["fetch"]
-    assert counts["not_modified"] == len(with_validators)
+    assert counts["reused"] == len(listed)
+    assert counts["not_modified"] == len(with_validators - listed)
     assert counts["fetched"] == first["counts"]["fetch"]["fetched"] - len(with_validators)
     index = {r["url"]: r for r in read_raw_index(s3_store, source.id, DAY).to_pylist()}
     for url in with_validators:
         row = index[url]
-        assert row["outcome"] == "not_modified"
+        assert row["outcome"] == ("reused" if url in listed else "not_modified")
         assert row["raw_key"] == first_index[url]["raw_key"] and s3_store.exists(row["raw_key"])
+        assert (row["run_id"], row["fetched_at"]) == (first_index[url]["run_id"], first_index[url]["fetched_at"])
     assert second["publish"]["rows"] == first["publish"]["rows"] > 0
     assert s3_store.get(read_manifest(s3_store, "articles", source.id, DAY)["key"]) == first_bytes

@@ -20,7 +20,7 @@ from newslake.rawzone import (
     result_from_row,
     url_id,
 )
-from newslake.storage import LocalStore, ObjectNotFound
+from newslake.storage import LocalStore, ObjectNotFound, StorageUnavailableError
 from newslake.urls import article_id
 
 DAY = date(2026, 11, 18)
@@ -57,7 +57,8 @@ def test_round_trip_bodies_index_and_counts(store):
     key_a = writer.add(result("a.html", body="<html>кириллица</html>".encode()))
     assert writer.add(result("gone.html", Outcome.GONE)) is None
     assert key_b == f"raw/source=wire/dt=2026-11-18/{article_id(BASE + 'b.html')}.html.gz"
-    assert store.exists(key_b)  # stored at add time, before close
+    writer.flush()
+    assert store.exists(key_b)  # stored as it arrives, before close
     table = writer.close()
 
     assert table.column("url").to_pylist() == [BASE + "a.html", BASE + "b.html", BASE + "gone.html"]
@@ -84,10 +85,34 @@ def test_round_trip_bodies_index_and_counts(store):
 def test_bodies_are_deterministic_gzip(store, tmp_path):
     other = LocalStore(tmp_path / "other")
     for target in (store, other):
-        RawZoneWriter(target, "wire", DAY, "run-1").add(result("a.html"))
+        writer = RawZoneWriter(target, "wire", DAY, "run-1")
+        writer.add(result("a.html"))
+        writer.flush()
     key = raw_key("wire", DAY, BASE + "a.html")
     assert store.get(key) == other.get(key)
     assert gzip.decompress(store.get(key)) == b"<html>page</html>"
+
+
+class _BodiesFail(LocalStore):
+    """A LocalStore whose body PUTs fail the way an S3 outage does."""
+
+    def put(self, key, data, **kw):
+        if key.endswith(".html.gz"):
+            raise StorageUnavailableError(f"PUT {key}: 503")
+        return super().put(key, data, **kw)
+
+
+def test_a_failed_body_put_fails_close_and_keeps_the_previous_index(tmp_path):
+    store = _BodiesFail(tmp_path / "lake")
+    writer = RawZoneWriter(store, "wire", DAY, "run-1")
+    for i in range(20):  # more than the PUTs in flight: the failure may surface in add or in close
+        try:
+            writer.add(result(f"p{i}.html"))
+        except StorageUnavailableError:
+            break
+    with pytest.raises(StorageUnavailableError):
+        writer.close()
+    assert not store.exists(index_key("wire", DAY))
 
 
 def test_readding_a_url_keeps_one_row(store):

@@ -60,6 +60,6 @@ def test_status_outcome(status, outcome):
 def test_outcome_is_a_str_enum_with_the_contract_values():
     assert {o.value for o in Outcome} == {
         "fetched", "not_modified", "robots_disallowed", "blocked", "gone", "transient_failed", "too_large",
-        "off_domain", "not_html", "redirect_loop",
+        "off_domain", "not_html", "redirect_loop", "reused",
     }
     assert Outcome("gone") == "gone" and str(Outcome.TOO_LARGE) == "too_large"
