@@ -10,7 +10,19 @@ from typing import NamedTuple
 
 from newslake.enrichment import morph
 from newslake.enrichment.patterns import AGGLUTINATIVE, Match, longest, token_forms
-from newslake.enrichment.resources import DENIALS, HYPOTHETICAL, NEGATORS, Resources, load
+from newslake.enrichment.resources import (
+    ABOUT_WORDS,
+    CONSEQUENCE_WORDS,
+    DENIALS,
+    EXCLUDE,
+    HYPOTHETICAL,
+    LAW_WORDS,
+    NEGATORS,
+    PROVISION_WORDS,
+    PUBLICATION_WORDS,
+    Resources,
+    load,
+)
 from newslake.enrichment.text import Token, has_cyrillic, normalise, paragraphs, sentences, tokenize
 
 log = logging.getLogger(__name__)
@@ -86,7 +98,8 @@ def _enrich(res: Resources, title: str, body: str, language: str, dateline_place
     primary = dateline_country or (min(weights, key=lambda c: (-weights[c], first[c])) if counts else None)
     organizations = sorted({m.pattern.value for m in longest(found["organizations"])
                             if not masked & set(range(m.start, m.end))})
-    evidence = _topics(res, doc, found["topic_parts"])
+    names = masked | {i for m in longest(found["organizations"]) for i in range(m.start, m.end)}
+    evidence = _topics(res, doc, found["topic_parts"], names)
     topics = [t for t in res.topics if t in evidence]
     return Enrichment(countries, primary, organizations, topics, {t: evidence[t] for t in topics}, {c: n for c, n in sorted(counts.items())})
 
@@ -172,14 +185,18 @@ class _Cues(NamedTuple):
     first_denial: dict[int, int]  # sentence index -> position of its first denial word
 
 
-def _cues(doc: _Document) -> _Cues:
-    # One pass over the document instead of a backwards scan of the sentence for every topic match;
-    # isdisjoint keeps the common no-cue word to one C-level call.
+def _cues(doc: _Document, sentences: set[int], inert: set[int]) -> _Cues:
+    # Only the sentences holding a topic match are scanned; isdisjoint keeps the common no-cue word to one
+    # C-level call. Positions in `inert` are words of a matched term or of a name ("no longer covers",
+    # "Reporters Without Borders"): they negate nothing.
     negator: set[int] = set()
     hypothetical: set[int] = set()
     first_denial: dict[int, int] = {}
     cue_words = _CUE_WORDS
+    tokens = doc.tokens
     for i, forms in enumerate(doc.forms):
+        if tokens[i].sentence not in sentences or i in inert:
+            continue
         if cue_words.isdisjoint(forms):
             if doc.tokens[i].lower.endswith("n't"):
                 negator.add(i)
@@ -194,7 +211,8 @@ def _cues(doc: _Document) -> _Cues:
     return _Cues(negator, hypothetical, first_denial)
 
 
-def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetical: bool = True) -> bool:
+def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetical: bool = True,
+             inert: set[int] | frozenset[int] = frozenset()) -> bool:
     sentence = doc.tokens[position].sentence
     if doc.language in AGGLUTINATIVE:
         # The verb carrying the negative suffix may follow the matched noun (hibsga olinmagan).
@@ -203,13 +221,16 @@ def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetic
         after = doc.tokens[end : end + 2]
         if any(t.sentence == sentence and t.lower in _TURKIC_NEGATORS for t in after):
             return True
-    if cues.first_denial.get(sentence, position) < position:
+    denial = cues.first_denial.get(sentence, position)
+    if denial < position and denial not in inert:
         return True
     reach = max(_NEGATION_WINDOW, _HYPOTHETICAL_WINDOW if hypothetical else 0)
     for i in range(position - 1, max(-1, position - 1 - reach), -1):
         if doc.tokens[i].sentence != sentence:
             break
         distance = position - i
+        if i in inert:
+            continue
         if distance <= _NEGATION_WINDOW and i in cues.negator:
             return True
         if hypothetical and distance <= _HYPOTHETICAL_WINDOW and i in cues.hypothetical:
@@ -217,18 +238,77 @@ def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetic
     return False
 
 
-def _topics(res: Resources, doc: _Document, matches: list[Match]) -> dict[str, str]:
+def _outside_names_and_wider_terms(res: Resources, matches: list[Match], names: set[int]) -> list[Match]:
+    """Topic matches not inside a name and not inside a longer match of another topic's part."""
+    kept = [m for m in matches if names.isdisjoint(range(m.start, m.end))]
+    out = []
+    for m in kept:
+        mine = res.part_topics.get(m.pattern.value, frozenset())
+        # "следственный изолятор" is a place of detention, not the investigation its first word suggests.
+        if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
+               and mine.isdisjoint(res.part_topics.get(o.pattern.value, frozenset())) for o in kept):
+            continue
+        out.append(m)
+    return out
+
+
+def _about_a_publication(doc: _Document, position: int) -> bool:
+    """'after her reports about the detentions', 'за пост о задержании': the words name what was written about."""
+    tokens, forms = doc.tokens, doc.forms
+    sentence = tokens[position].sentence
+
+    def back(start: int, words: frozenset[str], reach: int) -> int | None:
+        for i in range(start - 1, max(-1, start - 1 - reach), -1):
+            if tokens[i].sentence != sentence:
+                return None
+            if not words.isdisjoint(forms[i]):
+                return i
+        return None
+
+    about = back(position, ABOUT_WORDS, 3)
+    publication = back(about, PUBLICATION_WORDS, 2) if about is not None else None
+    return publication is not None and back(publication, CONSEQUENCE_WORDS, 3) is not None
+
+
+def _provisions(doc: _Document, sentences: set[int]) -> set[int]:
+    """Sentences naming a law and what it provides: the penalties there are the law's, not events."""
+    law: set[int] = set()
+    provision: set[int] = set()
+    for i, forms in enumerate(doc.forms):
+        s = doc.tokens[i].sentence
+        if s in sentences:
+            if not LAW_WORDS.isdisjoint(forms):
+                law.add(s)
+            if not PROVISION_WORDS.isdisjoint(forms):
+                provision.add(s)
+    return law & provision
+
+
+def _topics(res: Resources, doc: _Document, matches: list[Match], names: set[int]) -> dict[str, str]:
     # part id -> sentences where the part matched and was neither negated nor (for `asserted`) hypothetical
     asserted: dict[str, set[int]] = {}
     stated: dict[str, set[int]] = {}
-    cues = _cues(doc) if matches else _Cues(set(), set(), {})
+    anywhere: dict[str, set[int]] = {}  # every sentence a part occurs in, for "!" exclusions
+    matches = _outside_names_and_wider_terms(res, matches, names)
+    sentences = {doc.tokens[m.start].sentence for m in matches}
+    # A cue word inside a matched part ("no longer cover", "без VPN") is that topic's wording, not a negation
+    # of it; for other topics it stays a cue ("self-censorship out of fear of arrest" asserts no arrest).
+    own_words = [(m.start, m.end, res.part_topics.get(m.pattern.value, frozenset()))
+                 for m in matches if m.pattern.value in res.cue_parts]
+    cues = _cues(doc, sentences, names) if matches else _Cues(set(), set(), {})
+    provisions = _provisions(doc, sentences) if matches else set()
     for m in matches:
         sentence = doc.tokens[m.start].sentence
+        anywhere.setdefault(m.pattern.value, set()).add(sentence)
         if sentence in asserted.get(m.pattern.value, ()):
             continue  # this part already counts in this sentence; another occurrence adds nothing
-        if not _negated(doc, cues, m.start, m.end, hypothetical=False):
+        if _about_a_publication(doc, m.start):
+            continue
+        mine = res.part_topics.get(m.pattern.value, frozenset())
+        inert = {i for a, b, topics in own_words if not mine.isdisjoint(topics) for i in range(a, b)}
+        if not _negated(doc, cues, m.start, m.end, hypothetical=False, inert=inert):
             stated.setdefault(m.pattern.value, set()).add(sentence)
-            if not _negated(doc, cues, m.start, m.end):
+            if sentence not in provisions and not _negated(doc, cues, m.start, m.end, inert=inert):
                 asserted.setdefault(m.pattern.value, set()).add(sentence)
     evidence: dict[str, str] = {}
     for topic, terms in res.topic_terms.items():
@@ -238,10 +318,15 @@ def _topics(res: Resources, doc: _Document, matches: list[Match]) -> dict[str, s
         for parts in terms:
             common = None
             for part in parts:
+                if part.startswith(EXCLUDE):
+                    continue
                 here = found.get(part, set())
                 common = here if common is None else common & here
                 if not common:
                     break
+            for part in parts:
+                if common and part.startswith(EXCLUDE):
+                    common = common - anywhere.get(part[1:], set())
             if common:
                 s = min(common)
                 best = s if best is None else min(best, s)

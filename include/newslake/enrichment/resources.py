@@ -38,6 +38,27 @@ HYPOTHETICAL = frozenset({"could", "may", "might", "would", "if", "whether", "pl
                           "собираться", "возможно", "предложить", "предлагать", "грозить", "опасаться", "страх", "риск", "пригрозить", "хотеть", "намерен", "намеренный", "rejaga", "mumkin"})
 DENIALS = frozenset({"denied", "deny", "denies", "denying", "refuted", "rejected", "dismissed", "опровергнуть",
                      "опровергать", "отрицать", "отвергнуть", "опровержение", "жоққа", "rad", "inkor"})
+# A sentence naming a law and what it provides ("a bill allowing prosecution", "законопроект предусматривает
+# лишение свободы") describes penalties the law sets, not a prosecution or an arrest that happened.
+LAW_WORDS = frozenset({"law", "laws", "bill", "bills", "amendment", "amendments", "legislation", "draft",
+                       "закон", "законопроект", "поправка", "кодекс", "заңжоба", "заң", "qonun"})
+PROVISION_WORDS = frozenset({"allow", "allows", "allowing", "would", "punishable", "provides", "provide", "providing",
+                             "introduce", "introduces", "introducing", "envisages", "carries", "let", "letting",
+                             "позволять", "позволить", "позволяющий", "предусматривать", "предусматривающий",
+                             "вводить", "ввести", "вводящий", "устанавливать"})
+# "after her reports about the detentions": what a journalist wrote about is not what happened to them.
+CONSEQUENCE_WORDS = frozenset({"after", "for", "over", "following", "за", "после"})
+PUBLICATION_WORDS = frozenset({"publication", "publications", "article", "articles", "report", "reports", "story",
+                               "stories", "post", "posts", "video", "videos", "investigation", "investigations",
+                               "reporting", "coverage", "interview", "piece", "публикация", "статья", "материал",
+                               "репортаж", "расследование", "пост", "видео", "сюжет", "запись", "интервью"})
+ABOUT_WORDS = frozenset({"about", "on", "into", "о", "об", "обо", "про"})
+# A term part starting with "!" excludes the term from a sentence holding that part ("jail* & !years").
+EXCLUDE = "!"
+
+
+CUE_WORDS = (NEGATORS | HYPOTHETICAL | DENIALS | LAW_WORDS | PROVISION_WORDS | CONSEQUENCE_WORDS | PUBLICATION_WORDS
+             | ABOUT_WORDS)
 
 
 class EnrichmentConfigError(TerminalError):
@@ -50,7 +71,9 @@ class EnrichmentConfigError(TerminalError):
 class Resources:
     """Compiled matchers and the tables enrich() consults."""
 
-    topic_terms: dict[str, list[tuple[str, ...]]]  # topic -> terms, each a tuple of part ids
+    topic_terms: dict[str, list[tuple[str, ...]]]  # topic -> terms, each a tuple of part ids ("!id" excludes)
+    cue_parts: frozenset[str]  # part ids whose own words are cues ("no longer", "без VPN"): not negations
+    part_topics: dict[str, frozenset[str]]  # part id -> the topics whose terms use it
     topics: tuple[str, ...]
     drafts_count: frozenset[str]  # topics for which a hypothetical mention counts (a bill, a draft law)
     georgia_us: Matcher
@@ -180,12 +203,13 @@ def _organization_patterns(document: dict[str, Any], path: Path) -> list[Pattern
 
 def _taxonomy(
     document: dict[str, Any], path: Path
-) -> tuple[list[Pattern], dict[str, list[tuple[str, ...]]], frozenset[str]]:
+) -> tuple[list[Pattern], dict[str, list[tuple[str, ...]]], frozenset[str], dict[str, frozenset[str]]]:
     table = document.get("topics") or {}
     if not isinstance(table, dict) or not table:
         raise EnrichmentConfigError(f"{path}: topics must map topic labels to their terms")
     parts: dict[str, Pattern] = {}
     terms: dict[str, list[tuple[str, ...]]] = {}
+    used: dict[str, set[str]] = {}
     drafts = frozenset(str(t) for t, e in table.items() if isinstance(e, dict) and e.get("hypothetical_counts"))
     for topic, entry in table.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("terms"), dict):
@@ -196,15 +220,20 @@ def _taxonomy(
                 ids = []
                 for part in term.split("&"):
                     part = part.strip()
+                    excluded = part.startswith(EXCLUDE)
+                    part = part.removeprefix(EXCLUDE).strip()
                     key = f"{part.lower()}"
+                    used.setdefault(key, set()).add(str(topic))
                     if key not in parts:
                         p = _phrase(part, key, "term")
                         if p is None:
                             raise EnrichmentConfigError(f"{path}: topics.{topic}: empty term part in {term!r}")
                         parts[key] = p
-                    ids.append(key)
+                    ids.append(EXCLUDE + key if excluded else key)
+                if all(i.startswith(EXCLUDE) for i in ids):
+                    raise EnrichmentConfigError(f"{path}: topics.{topic}: {term!r} has only excluded parts")
                 terms[str(topic)].append(tuple(ids))
-    return list(parts.values()), terms, drafts
+    return list(parts.values()), terms, drafts, {k: frozenset(v) for k, v in used.items()}
 
 
 def _lemma_keys(patterns: list[Pattern]) -> frozenset[str]:
@@ -213,7 +242,7 @@ def _lemma_keys(patterns: list[Pattern]) -> frozenset[str]:
         for w in p.words:
             keys.update(f[:3] for f in w.exact if has_cyrillic(f))
             keys.update(f[:3] for f in w.prefixes if has_cyrillic(f))
-    keys.update(w[:3] for w in NEGATORS | HYPOTHETICAL | DENIALS if has_cyrillic(w))
+    keys.update(w[:3] for w in CUE_WORDS if has_cyrillic(w))
     keys.update({"мог", "мож", "опр", "отв"})
     return frozenset(keys)
 
@@ -247,13 +276,16 @@ def _load_cached(organizations_extra: str | None) -> Resources:
         org_path = Path(organizations_extra)
         orgs_doc = _merge_organizations(orgs_doc, _yaml(org_path))
     organizations = _organization_patterns(orgs_doc, org_path)
-    parts, terms, drafts = _taxonomy(_yaml(TAXONOMY_PATH), TAXONOMY_PATH)
+    parts, terms, drafts, part_topics = _taxonomy(_yaml(TAXONOMY_PATH), TAXONOMY_PATH)
+    cue_parts = frozenset(p.value for p in parts if any(w.exact & (NEGATORS | HYPOTHETICAL | DENIALS) for w in p.words))
     lookup = [Pattern(p.words, p.value, p.kind, False, p.not_followed_by, p.source) for p in places
               if p.kind in ("name", "city")]
     groups = {id(p): g for g, ps in (("places", places), ("outlets", outlets), ("organizations", organizations),
                                       ("topic_parts", parts)) for p in ps}
     return Resources(
         topic_terms=terms,
+        cue_parts=cue_parts,
+        part_topics=part_topics,
         topics=tuple(terms),
         drafts_count=drafts,
         georgia_us=Matcher(us),
