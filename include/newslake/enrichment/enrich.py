@@ -110,7 +110,7 @@ def _document(res: Resources, title: str, body: str, language: str) -> _Document
     for i, s in enumerate(texts):
         tokens.extend(tokenize(s, i))
     cyrillic = has_cyrillic(title) or has_cyrillic(body)
-    keys = res.lemma_keys
+    keys = res.lemma_gate
     if cyrillic or language in AGGLUTINATIVE:
         forms = [token_forms(t, language, morph.lemma, keys, cyrillic) for t in tokens]
     else:  # the common English case: a word is its lower case (and its form without 's)
@@ -169,7 +169,7 @@ def _language_use(tokens: Sequence[Token], m: Match) -> bool:
 def _dateline_country(res: Resources, place: str, language: str) -> str | None:
     tokens = tokenize(normalise(place), 0)
     lemmatise = morph.lemma if has_cyrillic(place) else (lambda w: w)
-    forms = [token_forms(t, language, lemmatise, res.lemma_keys) for t in tokens]
+    forms = [token_forms(t, language, lemmatise, res.place_gate) for t in tokens]
     found = longest(res.place_lookup.find(tokens, forms))
     return found[0].pattern.value if found else None
 
@@ -241,12 +241,17 @@ def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetic
 def _outside_names_and_wider_terms(res: Resources, matches: list[Match], names: set[int]) -> list[Match]:
     """Topic matches not inside a name and not inside a longer match of another topic's part."""
     kept = [m for m in matches if names.isdisjoint(range(m.start, m.end))]
+    by_start: dict[int, list[Match]] = {}
+    for m in kept:
+        by_start.setdefault(m.start, []).append(m)
+    widest = max((m.end - m.start for m in kept), default=0)
     out = []
     for m in kept:
         mine = res.part_topics.get(m.pattern.value, frozenset())
         # "следственный изолятор" is a place of detention, not the investigation its first word suggests.
-        if any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
-               and mine.isdisjoint(res.part_topics.get(o.pattern.value, frozenset())) for o in kept):
+        if any(m.end <= o.end and o.end - o.start > m.end - m.start
+               and mine.isdisjoint(res.part_topics.get(o.pattern.value, frozenset()))
+               for start in range(max(0, m.start - widest + 1), m.start + 1) for o in by_start.get(start, ())):
             continue
         out.append(m)
     return out
@@ -284,24 +289,56 @@ def _provisions(doc: _Document, sentences: set[int]) -> set[int]:
     return law & provision
 
 
+def _term_sentences(parts: tuple[str, ...], found: dict[str, set[int]], anywhere: dict[str, set[int]]) -> set[int]:
+    """Sentences where every required part of a term is found and none of its "!" parts occurs."""
+    common: set[int] | None = None
+    for part in parts:
+        if not part.startswith(EXCLUDE):
+            here = found.get(part)
+            if not here:
+                return set()
+            common = set(here) if common is None else common & here
+            if not common:
+                return set()
+    for part in parts:
+        if common and part.startswith(EXCLUDE):
+            common -= anywhere.get(part[1:], set())
+    return common or set()
+
+
 def _topics(res: Resources, doc: _Document, matches: list[Match], names: set[int]) -> dict[str, str]:
-    # part id -> sentences where the part matched and was neither negated nor (for `asserted`) hypothetical
-    asserted: dict[str, set[int]] = {}
-    stated: dict[str, set[int]] = {}
-    anywhere: dict[str, set[int]] = {}  # every sentence a part occurs in, for "!" exclusions
     matches = _outside_names_and_wider_terms(res, matches, names)
-    sentences = {doc.tokens[m.start].sentence for m in matches}
+    if not matches:
+        return {}
+    anywhere: dict[str, set[int]] = {}  # part id -> every sentence it occurs in
+    for m in matches:
+        anywhere.setdefault(m.pattern.value, set()).add(doc.tokens[m.start].sentence)
+    # Cheap prefilter: only (part, sentence) pairs where a whole term occurs need the scope checks below,
+    # so the many lone words ("court", "access") of a long article cost one set operation each.
+    needed: set[tuple[str, int]] = set()
+    candidates: dict[str, list[tuple[str, ...]]] = {}  # topic -> terms whose parts all occur in one sentence
+    for first in anywhere:
+        for topic, parts in res.term_index.get(first, ()):
+            hit = _term_sentences(parts, anywhere, anywhere)
+            if hit:
+                candidates.setdefault(topic, []).append(parts)
+                needed.update((part, sentence) for part in parts if not part.startswith(EXCLUDE) for sentence in hit)
+    if not needed:
+        return {}
+    sentences = {sentence for _, sentence in needed}
     # A cue word inside a matched part ("no longer cover", "без VPN") is that topic's wording, not a negation
     # of it; for other topics it stays a cue ("self-censorship out of fear of arrest" asserts no arrest).
     own_words = [(m.start, m.end, res.part_topics.get(m.pattern.value, frozenset()))
                  for m in matches if m.pattern.value in res.cue_parts]
-    cues = _cues(doc, sentences, names) if matches else _Cues(set(), set(), {})
-    provisions = _provisions(doc, sentences) if matches else set()
+    cues = _cues(doc, sentences, names)
+    provisions = _provisions(doc, sentences)
+    # part id -> sentences where the part matched and was neither negated nor (for `asserted`) hypothetical
+    asserted: dict[str, set[int]] = {}
+    stated: dict[str, set[int]] = {}
     for m in matches:
         sentence = doc.tokens[m.start].sentence
-        anywhere.setdefault(m.pattern.value, set()).add(sentence)
-        if sentence in asserted.get(m.pattern.value, ()):
-            continue  # this part already counts in this sentence; another occurrence adds nothing
+        if (m.pattern.value, sentence) not in needed or sentence in asserted.get(m.pattern.value, ()):
+            continue  # no term needs it here, or it already counts in this sentence
         if _about_a_publication(doc, m.start):
             continue
         mine = res.part_topics.get(m.pattern.value, frozenset())
@@ -311,25 +348,10 @@ def _topics(res: Resources, doc: _Document, matches: list[Match], names: set[int
             if sentence not in provisions and not _negated(doc, cues, m.start, m.end, inert=inert):
                 asserted.setdefault(m.pattern.value, set()).add(sentence)
     evidence: dict[str, str] = {}
-    for topic, terms in res.topic_terms.items():
+    for topic, terms in candidates.items():
         # A bill is already news for restrictive_law; a plan to block is not yet a blocking.
         found = stated if topic in res.drafts_count else asserted
-        best: int | None = None
-        for parts in terms:
-            common = None
-            for part in parts:
-                if part.startswith(EXCLUDE):
-                    continue
-                here = found.get(part, set())
-                common = here if common is None else common & here
-                if not common:
-                    break
-            for part in parts:
-                if common and part.startswith(EXCLUDE):
-                    common = common - anywhere.get(part[1:], set())
-            if common:
-                s = min(common)
-                best = s if best is None else min(best, s)
+        best = min((min(hit) for parts in terms if (hit := _term_sentences(parts, found, anywhere))), default=None)
         if best is not None:
             evidence[topic] = doc.sentences[best][:_MAX_EVIDENCE]
     return evidence

@@ -176,8 +176,25 @@ def longest(matches: Sequence[Match]) -> list[Match]:
     return chosen
 
 
+@dataclass(frozen=True)
+class LemmaGate:
+    """Which Cyrillic tokens are worth a pymorphy3 call: most words of a text can match no pattern."""
+
+    keys: frozenset[str]  # first letters of every Cyrillic pattern word (names included)
+    surfaces: frozenset[str] | None = None  # every inflected form of the lower-case pattern words; None: keys only
+    prefix_keys: frozenset[str] = frozenset()  # first letters of Cyrillic prefix words (задерж*)
+
+    def wants(self, token: Token, lower: str) -> bool:
+        """True when the token's lemma could fit a pattern word."""
+        if self.surfaces is None:
+            return token.capitalised or lower[:_KEY] in self.keys
+        if token.capitalised:  # names: the guessed lemma keeps the first letters (Оша -> Ош)
+            return lower[:_KEY] in self.keys or lower[:2] in self.keys
+        return lower in self.surfaces or lower[:_KEY] in self.prefix_keys
+
+
 def token_forms(
-    token: Token, language: str, lemmatise: Callable[[str], str], lemma_keys: frozenset[str], cyrillic: bool = True
+    token: Token, language: str, lemmatise: Callable[[str], str], gate: LemmaGate, cyrillic: bool = True
 ) -> list[str]:
     """The forms a token can match by: lower case, without 's, its Russian lemma, its Turkic stems."""
     lower = token.lower
@@ -186,7 +203,7 @@ def token_forms(
         forms.append(lower[:-2])
     elif lower.endswith("'") and len(lower) > 1:
         forms.append(lower[:-1])
-    if cyrillic and has_cyrillic(lower) and (token.capitalised or lower[:_KEY] in lemma_keys):
+    if cyrillic and has_cyrillic(lower) and gate.wants(token, lower):
         # Capitalised words are often places the dictionary only guesses at (Костаная, Оша): every guess counts.
         for lem in lemmatise(lower).split("|")[: 4 if token.capitalised else 1]:
             if lem != lower and lem not in forms:

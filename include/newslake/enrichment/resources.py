@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from newslake.enrichment import morph
-from newslake.enrichment.patterns import Match, Matcher, Pattern, compile_word, split_words
+from newslake.enrichment.patterns import LemmaGate, Match, Matcher, Pattern, compile_word, split_words
 from newslake.enrichment.text import Token, has_cyrillic, normalise
 from newslake.errors import TerminalError
 
@@ -74,12 +74,14 @@ class Resources:
     topic_terms: dict[str, list[tuple[str, ...]]]  # topic -> terms, each a tuple of part ids ("!id" excludes)
     cue_parts: frozenset[str]  # part ids whose own words are cues ("no longer", "без VPN"): not negations
     part_topics: dict[str, frozenset[str]]  # part id -> the topics whose terms use it
+    term_index: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # first required part -> (topic, term)s
     topics: tuple[str, ...]
     drafts_count: frozenset[str]  # topics for which a hypothetical mention counts (a bill, a draft law)
     georgia_us: Matcher
     georgia_country: Matcher
     place_lookup: Matcher  # case-free matcher for dateline places
-    lemma_keys: frozenset[str]
+    lemma_gate: LemmaGate  # for article text
+    place_gate: LemmaGate  # for a dateline place, matched without regard to case
     combined: Matcher  # places, outlets, organisations and topic parts: one pass over a document
     groups: dict[int, str]  # id(pattern) -> "places" | "outlets" | "organizations" | "topic_parts"
 
@@ -236,6 +238,38 @@ def _taxonomy(
     return list(parts.values()), terms, drafts, {k: frozenset(v) for k, v in used.items()}
 
 
+def _term_index(terms: dict[str, list[tuple[str, ...]]]) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Terms by their first required part: a document only tries the terms whose first part it holds."""
+    index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for topic, entries in terms.items():
+        for parts in entries:
+            first = next(p for p in parts if not p.startswith(EXCLUDE))
+            index.setdefault(first, []).append((topic, parts))
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _surfaces(patterns: list[Pattern]) -> tuple[frozenset[str], frozenset[str]]:
+    """Every inflected form of the Cyrillic words a lower-case token can match, and their prefix words' keys.
+
+    Built once from pymorphy3's paradigms, so enrichment calls the analyser only on tokens that can match.
+    """
+    analyser = morph.analyser()
+    words: set[str] = {w for w in CUE_WORDS if has_cyrillic(w)}
+    prefix_keys: set[str] = set()
+    for p in patterns:
+        if p.capitalised:
+            continue  # names and cities match capitalised tokens only, which the key gate covers
+        for w in p.words:
+            words.update(f for f in w.exact if has_cyrillic(f))
+            prefix_keys.update(f[:3] for f in w.prefixes if has_cyrillic(f))
+    surfaces: set[str] = set()
+    for word in words:
+        surfaces.add(word)
+        for parse in analyser.parse(word):
+            surfaces.update(form.word.replace("ё", "е") for form in parse.lexeme)
+    return frozenset(surfaces), frozenset(prefix_keys)
+
+
 def _lemma_keys(patterns: list[Pattern]) -> frozenset[str]:
     keys: set[str] = set()
     for p in patterns:
@@ -280,18 +314,21 @@ def _load_cached(organizations_extra: str | None) -> Resources:
     cue_parts = frozenset(p.value for p in parts if any(w.exact & (NEGATORS | HYPOTHETICAL | DENIALS) for w in p.words))
     lookup = [Pattern(p.words, p.value, p.kind, False, p.not_followed_by, p.source) for p in places
               if p.kind in ("name", "city")]
+    keys = _lemma_keys(places + organizations + parts + outlets)
     groups = {id(p): g for g, ps in (("places", places), ("outlets", outlets), ("organizations", organizations),
                                       ("topic_parts", parts)) for p in ps}
     return Resources(
         topic_terms=terms,
         cue_parts=cue_parts,
+        term_index=_term_index(terms),
         part_topics=part_topics,
         topics=tuple(terms),
         drafts_count=drafts,
         georgia_us=Matcher(us),
         georgia_country=Matcher(ge),
         place_lookup=Matcher(lookup),
-        lemma_keys=_lemma_keys(places + organizations + parts + outlets),
+        lemma_gate=LemmaGate(keys, *_surfaces(places + organizations + parts + outlets)),
+        place_gate=LemmaGate(keys),
         combined=Matcher(places + outlets + organizations + parts),
         groups=groups,
     )
