@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -54,12 +54,32 @@ class Enrichment:
         return [{"topic": t, "sentence": self.topic_evidence[t]} for t in self.topics if t in self.topic_evidence]
 
 
+class _Forms(Sequence[list[str]]):
+    """Each token's forms, computed when first asked for: the matchers' caches answer most tokens by text."""
+
+    def __init__(self, tokens: list[Token], make: Callable[[Token], list[str]]):
+        self._tokens = tokens
+        self._make = make
+        self._done: list[list[str] | None] = [None] * len(tokens)
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def __getitem__(self, i):  # int indexing only
+        forms = self._done[i]
+        if forms is None:
+            forms = self._done[i] = self._make(self._tokens[i])
+        return forms
+
+
 @dataclass
 class _Document:
     sentences: list[str]
     tokens: list[Token]
-    forms: list[list[str]]
+    forms: _Forms
     language: str
+    mode: str  # how forms follow from a token's text: the matchers' cache key
+    bounds: list[tuple[int, int]]  # sentence index -> its tokens' [start, end)
 
 
 def enrich(title: str | None, body: str | None, language: str | None, dateline_place: str | None = None) -> Enrichment:
@@ -78,7 +98,7 @@ def enrich(title: str | None, body: str | None, language: str | None, dateline_p
 
 def _enrich(res: Resources, title: str, body: str, language: str, dateline_place: str | None) -> Enrichment:
     doc = _document(res, str(title)[:2000], str(body)[:_MAX_CHARS], language)
-    found = res.find_all(doc.tokens, doc.forms)
+    found = res.find_all(doc.tokens, doc.forms, doc.mode)
     masked = _masked(found["outlets"])
     mentions = _countries(res, doc, found["places"], masked)
     dateline_country = _dateline_country(res, dateline_place, language) if dateline_place else None
@@ -107,15 +127,22 @@ def _enrich(res: Resources, title: str, body: str, language: str, dateline_place
 def _document(res: Resources, title: str, body: str, language: str) -> _Document:
     texts = [normalise(title).strip()] + [s for p in paragraphs(normalise(body)) for s in sentences(p)]
     tokens: list[Token] = []
+    bounds: list[tuple[int, int]] = []
     for i, s in enumerate(texts):
+        start = len(tokens)
         tokens.extend(tokenize(s, i))
+        bounds.append((start, len(tokens)))
     cyrillic = has_cyrillic(title) or has_cyrillic(body)
-    keys = res.lemma_gate
+    gate = res.lemma_gate
+    make: Callable[[Token], list[str]]
     if cyrillic or language in AGGLUTINATIVE:
-        forms = [token_forms(t, language, morph.lemma, keys, cyrillic) for t in tokens]
+        def make(t: Token) -> list[str]:
+            return token_forms(t, language, morph.lemma, gate, cyrillic)
     else:  # the common English case: a word is its lower case (and its form without 's)
-        forms = [[t.lower] if "'" not in t.lower else token_forms(t, language, morph.lemma, keys, False) for t in tokens]
-    return _Document(texts, tokens, forms, language)
+        def make(t: Token) -> list[str]:
+            return [t.lower] if "'" not in t.lower else token_forms(t, language, morph.lemma, gate, False)
+    mode = f"{'cyrillic' if cyrillic else 'latin'}-{'stems' if language in AGGLUTINATIVE else 'words'}"
+    return _Document(texts, tokens, _Forms(tokens, make), language, mode, bounds)
 
 
 def _masked(outlets: list[Match]) -> set[int]:
@@ -150,9 +177,9 @@ def _with_value(m: Match, value: str):
 
 
 def _georgia_is_us_state(res: Resources, doc: _Document) -> bool:
-    if res.georgia_country.find(doc.tokens, doc.forms):
+    if res.georgia_country.find(doc.tokens, doc.forms, doc.mode):
         return False
-    return bool(res.georgia_us.find(doc.tokens, doc.forms))
+    return bool(res.georgia_us.find(doc.tokens, doc.forms, doc.mode))
 
 
 def _language_use(tokens: Sequence[Token], m: Match) -> bool:
@@ -193,10 +220,10 @@ def _cues(doc: _Document, sentences: set[int], inert: set[int]) -> _Cues:
     hypothetical: set[int] = set()
     first_denial: dict[int, int] = {}
     cue_words = _CUE_WORDS
-    tokens = doc.tokens
-    for i, forms in enumerate(doc.forms):
-        if tokens[i].sentence not in sentences or i in inert:
+    for i in (i for s in sorted(sentences) for i in range(*doc.bounds[s])):
+        if i in inert:
             continue
+        forms = doc.forms[i]
         if cue_words.isdisjoint(forms):
             if doc.tokens[i].lower.endswith("n't"):
                 negator.add(i)
@@ -279,9 +306,9 @@ def _provisions(doc: _Document, sentences: set[int]) -> set[int]:
     """Sentences naming a law and what it provides: the penalties there are the law's, not events."""
     law: set[int] = set()
     provision: set[int] = set()
-    for i, forms in enumerate(doc.forms):
-        s = doc.tokens[i].sentence
-        if s in sentences:
+    for s in sentences:
+        for i in range(*doc.bounds[s]):
+            forms = doc.forms[i]
             if not LAW_WORDS.isdisjoint(forms):
                 law.add(s)
             if not PROVISION_WORDS.isdisjoint(forms):

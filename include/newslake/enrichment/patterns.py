@@ -94,6 +94,7 @@ class Matcher:
         self._prefix: dict[str, list[Pattern]] = defaultdict(list)
         self._short_prefix: list[Pattern] = []
         self._cache: dict[tuple[str, ...], tuple[Pattern, ...]] = {}
+        self._by_text: dict[str, dict[str, tuple[Pattern, ...]]] = {}  # mode -> token text -> candidates
         for p in self.patterns:
             first = p.words[0]
             if first.case_exact is not None:
@@ -104,13 +105,18 @@ class Matcher:
             for pre in first.prefixes:
                 (self._prefix[pre[:_KEY]] if len(pre) >= _KEY else self._short_prefix).append(p)
 
-    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]]) -> list[Match]:
-        """All matches (overlapping ones included), ordered by start then longest first."""
+    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]], mode: str | None = None) -> list[Match]:
+        """All matches (overlapping ones included), ordered by start then longest first.
+
+        mode names how forms were derived from the token text (see token_forms); with it, a token's text
+        alone keys the candidate cache, which spares building a key per token.
+        """
         found: list[Match] = []
-        cache, candidates_for, match_at = self._cache, self._candidates, self._match_at
+        candidates_for, match_at = self._candidates, self._match_at
+        cache: dict = self._cache if mode is None else self._by_text.setdefault(mode, {})
         for i, token in enumerate(tokens):
             # Most words start no pattern; the answer per (text, forms) is kept across articles.
-            key = (token.text, *forms[i])
+            key = (token.text, *forms[i]) if mode is None else token.text
             candidates = cache.get(key)
             if candidates is None:
                 candidates = candidates_for(token, forms[i])

@@ -85,10 +85,11 @@ class Resources:
     combined: Matcher  # places, outlets, organisations and topic parts: one pass over a document
     groups: dict[int, str]  # id(pattern) -> "places" | "outlets" | "organizations" | "topic_parts"
 
-    def find_all(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]]) -> dict[str, list[Match]]:
+    def find_all(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]],
+                 mode: str | None = None) -> dict[str, list[Match]]:
         """Every match of the combined matcher, split by group."""
         out: dict[str, list[Match]] = {"places": [], "outlets": [], "organizations": [], "topic_parts": []}
-        for m in self.combined.find(tokens, forms):
+        for m in self.combined.find(tokens, forms, mode):
             out[self.groups[id(m.pattern)]].append(m)
         return out
 
