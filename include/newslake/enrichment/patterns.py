@@ -91,7 +91,8 @@ class Matcher:
         self.patterns = list(patterns)
         self._exact: dict[str, list[Pattern]] = defaultdict(list)
         self._case: dict[str, list[Pattern]] = defaultdict(list)
-        self._prefix: dict[str, list[Pattern]] = defaultdict(list)
+        # first letters -> prefix -> patterns: a word sharing only the first letters costs one startswith per prefix
+        self._prefix: dict[str, dict[str, list[Pattern]]] = defaultdict(lambda: defaultdict(list))
         self._short_prefix: list[Pattern] = []
         self._cache: dict[tuple[str, ...], tuple[Pattern, ...]] = {}
         self._by_text: dict[str, dict[str, tuple[Pattern, ...]]] = {}  # mode -> token text -> candidates
@@ -103,7 +104,10 @@ class Matcher:
             for form in first.exact:
                 self._exact[form].append(p)
             for pre in first.prefixes:
-                (self._prefix[pre[:_KEY]] if len(pre) >= _KEY else self._short_prefix).append(p)
+                if len(pre) >= _KEY:
+                    self._prefix[pre[:_KEY]][pre].append(p)
+                else:
+                    self._short_prefix.append(p)
 
     def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]], mode: str | None = None) -> list[Match]:
         """All matches (overlapping ones included), ordered by start then longest first.
@@ -141,9 +145,11 @@ class Matcher:
             hit = self._exact.get(f)
             if hit:
                 candidates.extend(hit)
-            hit = self._prefix.get(f[:_KEY])
-            if hit:
-                candidates.extend(hit)
+            group = self._prefix.get(f[:_KEY])
+            if group:
+                for pre, patterns in group.items():
+                    if f.startswith(pre):
+                        candidates.extend(patterns)
         candidates.extend(self._short_prefix)
         seen: set[int] = set()
         out = []
