@@ -215,7 +215,7 @@ def token_forms(
         forms.append(lower[:-2])
     elif lower.endswith("'") and len(lower) > 1:
         forms.append(lower[:-1])
-    if cyrillic and has_cyrillic(lower) and gate.wants(token, lower):
+    if cyrillic and not lower.isascii() and has_cyrillic(lower) and gate.wants(token, lower):
         # Capitalised words are often places the dictionary only guesses at (Костаная, Оша): every guess counts.
         for lem in lemmatise(lower).split("|")[: 4 if token.capitalised else 1]:
             if lem != lower and lem not in forms:
