@@ -266,8 +266,12 @@ def _surfaces(patterns: list[Pattern]) -> tuple[frozenset[str], frozenset[str]]:
     surfaces: set[str] = set()
     for word in words:
         surfaces.add(word)
+        paradigms = set()
         for parse in analyser.parse(word):
-            surfaces.update(form.word.replace("ё", "е") for form in parse.lexeme)
+            # Parses of one word that share a dictionary form and a part of speech share a paradigm.
+            if (parse.normal_form, parse.tag.POS) not in paradigms:
+                paradigms.add((parse.normal_form, parse.tag.POS))
+                surfaces.update(form.word.replace("ё", "е") for form in parse.lexeme)
     return frozenset(surfaces), frozenset(prefix_keys)
 
 
