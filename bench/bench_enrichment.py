@@ -3,8 +3,9 @@
 Usage (from the repo root):
     .venv/bin/python bench/bench_enrichment.py [--limit N] [--corpus NAME ...]
 
-Prints the P/R table on tests/fixtures/enrichment/ (the tuning set articles_*.yaml, then the held-out
-sets holdout_*.yaml and holdout2_*.yaml), the one-off costs (pymorphy3's analyser, loading the
+Prints the P/R table on tests/fixtures/enrichment/ (the tuning set articles_*.yaml, then holdout_*.yaml and
+holdout2_*.yaml, whose misses were analysed in the third round of topic work, then holdout3_*.yaml, the one set
+still never tuned on), the one-off costs (pymorphy3's analyser, loading the
 gazetteer/organisations/taxonomy), then for each page corpus (the extraction fixtures and, when present,
 the shared corpora) extraction and enrichment time per article with enrichment as a share of extraction:
 "enrich ms"/"share" on the first pass (cold lemma cache), "warm" the fastest of two more passes, p95 of
@@ -28,10 +29,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_extraction import CORPORA  # noqa: E402
 from fixtures.enrichment.labelled import load_articles, score, table  # noqa: E402
 
-# Sets never tuned on: the honest estimate for unseen text. Set 2 was labelled before the matcher first saw it.
+# Sets 1 and 2 were held out until their misses were analysed to find the rules of the third round; set 3
+# was written and labelled before that round and is never tuned on: the honest estimate for unseen text.
 HELD_OUT = [
-    ("held-out set", "holdout_*.yaml", "written after the first tuning, never tuned on"),
-    ("held-out set 2", "holdout2_*.yaml", "labelled before the matcher first ran on it, never tuned on"),
+    ("held-out set", "holdout_*.yaml", "held out until round 3 analysed its misses (no longer unseen)"),
+    ("held-out set 2", "holdout2_*.yaml", "held out until round 3 analysed its misses (no longer unseen)"),
+    ("held-out set 3", "holdout3_*.yaml", "labelled before round 3 changed anything, never tuned on"),
 ]
 
 
@@ -122,6 +125,7 @@ def main() -> None:
                  for name, r in held_out.items()}
     print(json.dumps({"bench": "enrichment", "articles": len(articles), "fields": fields,
                       "holdout": held_json["held-out set"], "holdout2": held_json["held-out set 2"],
+                      "holdout3": held_json["held-out set 3"],
                       "primary_country_accuracy": round(result["primary_accuracy"], 4), "one_off": costs,
                       "corpora": corpora}))
 

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from newslake.enrichment import morph
 from newslake.enrichment.patterns import AGGLUTINATIVE, Match, longest, token_forms
-from newslake.enrichment.resources import DENIALS, HYPOTHETICAL, NEGATORS, Resources, load
+from newslake.enrichment.resources import (
+    ABOUT_WORDS,
+    CONSEQUENCE_WORDS,
+    DENIALS,
+    EXCLUDE,
+    HYPOTHETICAL,
+    LAW_WORDS,
+    NEGATORS,
+    PROVISION_WORDS,
+    PUBLICATION_WORDS,
+    Resources,
+    load,
+)
 from newslake.enrichment.text import Token, has_cyrillic, normalise, paragraphs, sentences, tokenize
 
 log = logging.getLogger(__name__)
@@ -42,12 +54,32 @@ class Enrichment:
         return [{"topic": t, "sentence": self.topic_evidence[t]} for t in self.topics if t in self.topic_evidence]
 
 
+class _Forms(Sequence[list[str]]):
+    """Each token's forms, computed when first asked for: the matchers' caches answer most tokens by text."""
+
+    def __init__(self, tokens: list[Token], make: Callable[[Token], list[str]]):
+        self._tokens = tokens
+        self._make = make
+        self._done: list[list[str] | None] = [None] * len(tokens)
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def __getitem__(self, i):  # int indexing only
+        forms = self._done[i]
+        if forms is None:
+            forms = self._done[i] = self._make(self._tokens[i])
+        return forms
+
+
 @dataclass
 class _Document:
     sentences: list[str]
     tokens: list[Token]
-    forms: list[list[str]]
+    forms: _Forms
     language: str
+    mode: str  # how forms follow from a token's text: the matchers' cache key
+    bounds: list[tuple[int, int]]  # sentence index -> its tokens' [start, end)
 
 
 def enrich(title: str | None, body: str | None, language: str | None, dateline_place: str | None = None) -> Enrichment:
@@ -66,7 +98,7 @@ def enrich(title: str | None, body: str | None, language: str | None, dateline_p
 
 def _enrich(res: Resources, title: str, body: str, language: str, dateline_place: str | None) -> Enrichment:
     doc = _document(res, str(title)[:2000], str(body)[:_MAX_CHARS], language)
-    found = res.find_all(doc.tokens, doc.forms)
+    found = res.find_all(doc.tokens, doc.forms, doc.mode)
     masked = _masked(found["outlets"])
     mentions = _countries(res, doc, found["places"], masked)
     dateline_country = _dateline_country(res, dateline_place, language) if dateline_place else None
@@ -86,7 +118,8 @@ def _enrich(res: Resources, title: str, body: str, language: str, dateline_place
     primary = dateline_country or (min(weights, key=lambda c: (-weights[c], first[c])) if counts else None)
     organizations = sorted({m.pattern.value for m in longest(found["organizations"])
                             if not masked & set(range(m.start, m.end))})
-    evidence = _topics(res, doc, found["topic_parts"])
+    names = masked | {i for m in longest(found["organizations"]) for i in range(m.start, m.end)}
+    evidence = _topics(res, doc, found["topic_parts"], names)
     topics = [t for t in res.topics if t in evidence]
     return Enrichment(countries, primary, organizations, topics, {t: evidence[t] for t in topics}, {c: n for c, n in sorted(counts.items())})
 
@@ -94,15 +127,22 @@ def _enrich(res: Resources, title: str, body: str, language: str, dateline_place
 def _document(res: Resources, title: str, body: str, language: str) -> _Document:
     texts = [normalise(title).strip()] + [s for p in paragraphs(normalise(body)) for s in sentences(p)]
     tokens: list[Token] = []
+    bounds: list[tuple[int, int]] = []
     for i, s in enumerate(texts):
+        start = len(tokens)
         tokens.extend(tokenize(s, i))
+        bounds.append((start, len(tokens)))
     cyrillic = has_cyrillic(title) or has_cyrillic(body)
-    keys = res.lemma_keys
+    gate = res.lemma_gate
+    make: Callable[[Token], list[str]]
     if cyrillic or language in AGGLUTINATIVE:
-        forms = [token_forms(t, language, morph.lemma, keys, cyrillic) for t in tokens]
+        def make(t: Token) -> list[str]:
+            return token_forms(t, language, morph.lemma, gate, cyrillic)
     else:  # the common English case: a word is its lower case (and its form without 's)
-        forms = [[t.lower] if "'" not in t.lower else token_forms(t, language, morph.lemma, keys, False) for t in tokens]
-    return _Document(texts, tokens, forms, language)
+        def make(t: Token) -> list[str]:
+            return [t.lower] if "'" not in t.lower else token_forms(t, language, morph.lemma, gate, False)
+    mode = f"{'cyrillic' if cyrillic else 'latin'}-{'stems' if language in AGGLUTINATIVE else 'words'}"
+    return _Document(texts, tokens, _Forms(tokens, make), language, mode, bounds)
 
 
 def _masked(outlets: list[Match]) -> set[int]:
@@ -137,9 +177,9 @@ def _with_value(m: Match, value: str):
 
 
 def _georgia_is_us_state(res: Resources, doc: _Document) -> bool:
-    if res.georgia_country.find(doc.tokens, doc.forms):
+    if res.georgia_country.find(doc.tokens, doc.forms, doc.mode):
         return False
-    return bool(res.georgia_us.find(doc.tokens, doc.forms))
+    return bool(res.georgia_us.find(doc.tokens, doc.forms, doc.mode))
 
 
 def _language_use(tokens: Sequence[Token], m: Match) -> bool:
@@ -156,7 +196,7 @@ def _language_use(tokens: Sequence[Token], m: Match) -> bool:
 def _dateline_country(res: Resources, place: str, language: str) -> str | None:
     tokens = tokenize(normalise(place), 0)
     lemmatise = morph.lemma if has_cyrillic(place) else (lambda w: w)
-    forms = [token_forms(t, language, lemmatise, res.lemma_keys) for t in tokens]
+    forms = [token_forms(t, language, lemmatise, res.place_gate) for t in tokens]
     found = longest(res.place_lookup.find(tokens, forms))
     return found[0].pattern.value if found else None
 
@@ -172,14 +212,18 @@ class _Cues(NamedTuple):
     first_denial: dict[int, int]  # sentence index -> position of its first denial word
 
 
-def _cues(doc: _Document) -> _Cues:
-    # One pass over the document instead of a backwards scan of the sentence for every topic match;
-    # isdisjoint keeps the common no-cue word to one C-level call.
+def _cues(doc: _Document, sentences: set[int], inert: set[int]) -> _Cues:
+    # Only the sentences holding a topic match are scanned; isdisjoint keeps the common no-cue word to one
+    # C-level call. Positions in `inert` are words of a matched term or of a name ("no longer covers",
+    # "Reporters Without Borders"): they negate nothing.
     negator: set[int] = set()
     hypothetical: set[int] = set()
     first_denial: dict[int, int] = {}
     cue_words = _CUE_WORDS
-    for i, forms in enumerate(doc.forms):
+    for i in (i for s in sorted(sentences) for i in range(*doc.bounds[s])):
+        if i in inert:
+            continue
+        forms = doc.forms[i]
         if cue_words.isdisjoint(forms):
             if doc.tokens[i].lower.endswith("n't"):
                 negator.add(i)
@@ -194,7 +238,8 @@ def _cues(doc: _Document) -> _Cues:
     return _Cues(negator, hypothetical, first_denial)
 
 
-def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetical: bool = True) -> bool:
+def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetical: bool = True,
+             inert: set[int] | frozenset[int] = frozenset()) -> bool:
     sentence = doc.tokens[position].sentence
     if doc.language in AGGLUTINATIVE:
         # The verb carrying the negative suffix may follow the matched noun (hibsga olinmagan).
@@ -203,13 +248,16 @@ def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetic
         after = doc.tokens[end : end + 2]
         if any(t.sentence == sentence and t.lower in _TURKIC_NEGATORS for t in after):
             return True
-    if cues.first_denial.get(sentence, position) < position:
+    denial = cues.first_denial.get(sentence, position)
+    if denial < position and denial not in inert:
         return True
     reach = max(_NEGATION_WINDOW, _HYPOTHETICAL_WINDOW if hypothetical else 0)
     for i in range(position - 1, max(-1, position - 1 - reach), -1):
         if doc.tokens[i].sentence != sentence:
             break
         distance = position - i
+        if i in inert:
+            continue
         if distance <= _NEGATION_WINDOW and i in cues.negator:
             return True
         if hypothetical and distance <= _HYPOTHETICAL_WINDOW and i in cues.hypothetical:
@@ -217,34 +265,120 @@ def _negated(doc: _Document, cues: _Cues, position: int, end: int, *, hypothetic
     return False
 
 
-def _topics(res: Resources, doc: _Document, matches: list[Match]) -> dict[str, str]:
+def _outside_names_and_wider_terms(res: Resources, matches: list[Match], names: set[int]) -> list[Match]:
+    """Topic matches not inside a name and not inside a longer match of another topic's part."""
+    kept = [m for m in matches if names.isdisjoint(range(m.start, m.end))]
+    by_start: dict[int, list[Match]] = {}
+    for m in kept:
+        by_start.setdefault(m.start, []).append(m)
+    widest = max((m.end - m.start for m in kept), default=0)
+    out = []
+    for m in kept:
+        mine = res.part_topics.get(m.pattern.value, frozenset())
+        # "следственный изолятор" is a place of detention, not the investigation its first word suggests.
+        if any(m.end <= o.end and o.end - o.start > m.end - m.start
+               and mine.isdisjoint(res.part_topics.get(o.pattern.value, frozenset()))
+               for start in range(max(0, m.start - widest + 1), m.start + 1) for o in by_start.get(start, ())):
+            continue
+        out.append(m)
+    return out
+
+
+def _about_a_publication(doc: _Document, position: int) -> bool:
+    """'after her reports about the detentions', 'за пост о задержании': the words name what was written about."""
+    tokens, forms = doc.tokens, doc.forms
+    sentence = tokens[position].sentence
+
+    def back(start: int, words: frozenset[str], reach: int) -> int | None:
+        for i in range(start - 1, max(-1, start - 1 - reach), -1):
+            if tokens[i].sentence != sentence:
+                return None
+            if not words.isdisjoint(forms[i]):
+                return i
+        return None
+
+    about = back(position, ABOUT_WORDS, 3)
+    publication = back(about, PUBLICATION_WORDS, 2) if about is not None else None
+    return publication is not None and back(publication, CONSEQUENCE_WORDS, 3) is not None
+
+
+def _provisions(doc: _Document, sentences: set[int]) -> set[int]:
+    """Sentences naming a law and what it provides: the penalties there are the law's, not events."""
+    law: set[int] = set()
+    provision: set[int] = set()
+    for s in sentences:
+        for i in range(*doc.bounds[s]):
+            forms = doc.forms[i]
+            if not LAW_WORDS.isdisjoint(forms):
+                law.add(s)
+            if not PROVISION_WORDS.isdisjoint(forms):
+                provision.add(s)
+    return law & provision
+
+
+def _term_sentences(parts: tuple[str, ...], found: dict[str, set[int]], anywhere: dict[str, set[int]]) -> set[int]:
+    """Sentences where every required part of a term is found and none of its "!" parts occurs."""
+    common: set[int] | None = None
+    for part in parts:
+        if not part.startswith(EXCLUDE):
+            here = found.get(part)
+            if not here:
+                return set()
+            common = set(here) if common is None else common & here
+            if not common:
+                return set()
+    for part in parts:
+        if common and part.startswith(EXCLUDE):
+            common -= anywhere.get(part[1:], set())
+    return common or set()
+
+
+def _topics(res: Resources, doc: _Document, matches: list[Match], names: set[int]) -> dict[str, str]:
+    matches = _outside_names_and_wider_terms(res, matches, names)
+    if not matches:
+        return {}
+    anywhere: dict[str, set[int]] = {}  # part id -> every sentence it occurs in
+    for m in matches:
+        anywhere.setdefault(m.pattern.value, set()).add(doc.tokens[m.start].sentence)
+    # Cheap prefilter: only (part, sentence) pairs where a whole term occurs need the scope checks below,
+    # so the many lone words ("court", "access") of a long article cost one set operation each.
+    needed: set[tuple[str, int]] = set()
+    candidates: dict[str, list[tuple[str, ...]]] = {}  # topic -> terms whose parts all occur in one sentence
+    for first in anywhere:
+        for topic, parts in res.term_index.get(first, ()):
+            hit = _term_sentences(parts, anywhere, anywhere)
+            if hit:
+                candidates.setdefault(topic, []).append(parts)
+                needed.update((part, sentence) for part in parts if not part.startswith(EXCLUDE) for sentence in hit)
+    if not needed:
+        return {}
+    sentences = {sentence for _, sentence in needed}
+    # A cue word inside a matched part ("no longer cover", "без VPN") is that topic's wording, not a negation
+    # of it; for other topics it stays a cue ("self-censorship out of fear of arrest" asserts no arrest).
+    own_words = [(m.start, m.end, res.part_topics.get(m.pattern.value, frozenset()))
+                 for m in matches if m.pattern.value in res.cue_parts]
+    cues = _cues(doc, sentences, names)
+    provisions = _provisions(doc, sentences)
     # part id -> sentences where the part matched and was neither negated nor (for `asserted`) hypothetical
     asserted: dict[str, set[int]] = {}
     stated: dict[str, set[int]] = {}
-    cues = _cues(doc) if matches else _Cues(set(), set(), {})
     for m in matches:
         sentence = doc.tokens[m.start].sentence
-        if sentence in asserted.get(m.pattern.value, ()):
-            continue  # this part already counts in this sentence; another occurrence adds nothing
-        if not _negated(doc, cues, m.start, m.end, hypothetical=False):
+        if (m.pattern.value, sentence) not in needed or sentence in asserted.get(m.pattern.value, ()):
+            continue  # no term needs it here, or it already counts in this sentence
+        if _about_a_publication(doc, m.start):
+            continue
+        mine = res.part_topics.get(m.pattern.value, frozenset())
+        inert = {i for a, b, topics in own_words if not mine.isdisjoint(topics) for i in range(a, b)}
+        if not _negated(doc, cues, m.start, m.end, hypothetical=False, inert=inert):
             stated.setdefault(m.pattern.value, set()).add(sentence)
-            if not _negated(doc, cues, m.start, m.end):
+            if sentence not in provisions and not _negated(doc, cues, m.start, m.end, inert=inert):
                 asserted.setdefault(m.pattern.value, set()).add(sentence)
     evidence: dict[str, str] = {}
-    for topic, terms in res.topic_terms.items():
+    for topic, terms in candidates.items():
         # A bill is already news for restrictive_law; a plan to block is not yet a blocking.
         found = stated if topic in res.drafts_count else asserted
-        best: int | None = None
-        for parts in terms:
-            common = None
-            for part in parts:
-                here = found.get(part, set())
-                common = here if common is None else common & here
-                if not common:
-                    break
-            if common:
-                s = min(common)
-                best = s if best is None else min(best, s)
+        best = min((min(hit) for parts in terms if (hit := _term_sentences(parts, found, anywhere))), default=None)
         if best is not None:
             evidence[topic] = doc.sentences[best][:_MAX_EVIDENCE]
     return evidence

@@ -91,9 +91,11 @@ class Matcher:
         self.patterns = list(patterns)
         self._exact: dict[str, list[Pattern]] = defaultdict(list)
         self._case: dict[str, list[Pattern]] = defaultdict(list)
-        self._prefix: dict[str, list[Pattern]] = defaultdict(list)
+        # first letters -> prefix -> patterns: a word sharing only the first letters costs one startswith per prefix
+        self._prefix: dict[str, dict[str, list[Pattern]]] = defaultdict(lambda: defaultdict(list))
         self._short_prefix: list[Pattern] = []
         self._cache: dict[tuple[str, ...], tuple[Pattern, ...]] = {}
+        self._by_text: dict[str, dict[str, tuple[Pattern, ...]]] = {}  # mode -> token text -> candidates
         for p in self.patterns:
             first = p.words[0]
             if first.case_exact is not None:
@@ -102,15 +104,23 @@ class Matcher:
             for form in first.exact:
                 self._exact[form].append(p)
             for pre in first.prefixes:
-                (self._prefix[pre[:_KEY]] if len(pre) >= _KEY else self._short_prefix).append(p)
+                if len(pre) >= _KEY:
+                    self._prefix[pre[:_KEY]][pre].append(p)
+                else:
+                    self._short_prefix.append(p)
 
-    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]]) -> list[Match]:
-        """All matches (overlapping ones included), ordered by start then longest first."""
+    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]], mode: str | None = None) -> list[Match]:
+        """All matches (overlapping ones included), ordered by start then longest first.
+
+        mode names how forms were derived from the token text (see token_forms); with it, a token's text
+        alone keys the candidate cache, which spares building a key per token.
+        """
         found: list[Match] = []
-        cache, candidates_for, match_at = self._cache, self._candidates, self._match_at
+        candidates_for, match_at = self._candidates, self._match_at
+        cache: dict = self._cache if mode is None else self._by_text.setdefault(mode, {})
         for i, token in enumerate(tokens):
             # Most words start no pattern; the answer per (text, forms) is kept across articles.
-            key = (token.text, *forms[i])
+            key = (token.text, *forms[i]) if mode is None else token.text
             candidates = cache.get(key)
             if candidates is None:
                 candidates = candidates_for(token, forms[i])
@@ -135,9 +145,11 @@ class Matcher:
             hit = self._exact.get(f)
             if hit:
                 candidates.extend(hit)
-            hit = self._prefix.get(f[:_KEY])
-            if hit:
-                candidates.extend(hit)
+            group = self._prefix.get(f[:_KEY])
+            if group:
+                for pre, patterns in group.items():
+                    if f.startswith(pre):
+                        candidates.extend(patterns)
         candidates.extend(self._short_prefix)
         seen: set[int] = set()
         out = []
@@ -176,8 +188,25 @@ def longest(matches: Sequence[Match]) -> list[Match]:
     return chosen
 
 
+@dataclass(frozen=True)
+class LemmaGate:
+    """Which Cyrillic tokens are worth a pymorphy3 call: most words of a text can match no pattern."""
+
+    keys: frozenset[str]  # first letters of every Cyrillic pattern word (names included)
+    surfaces: frozenset[str] | None = None  # every inflected form of the lower-case pattern words; None: keys only
+    prefix_keys: frozenset[str] = frozenset()  # first letters of Cyrillic prefix words (задерж*)
+
+    def wants(self, token: Token, lower: str) -> bool:
+        """True when the token's lemma could fit a pattern word."""
+        if self.surfaces is None:
+            return token.capitalised or lower[:_KEY] in self.keys
+        if token.capitalised:  # names: the guessed lemma keeps the first letters (Оша -> Ош)
+            return lower[:_KEY] in self.keys or lower[:2] in self.keys
+        return lower in self.surfaces or lower[:_KEY] in self.prefix_keys
+
+
 def token_forms(
-    token: Token, language: str, lemmatise: Callable[[str], str], lemma_keys: frozenset[str], cyrillic: bool = True
+    token: Token, language: str, lemmatise: Callable[[str], str], gate: LemmaGate, cyrillic: bool = True
 ) -> list[str]:
     """The forms a token can match by: lower case, without 's, its Russian lemma, its Turkic stems."""
     lower = token.lower
@@ -186,7 +215,7 @@ def token_forms(
         forms.append(lower[:-2])
     elif lower.endswith("'") and len(lower) > 1:
         forms.append(lower[:-1])
-    if cyrillic and has_cyrillic(lower) and (token.capitalised or lower[:_KEY] in lemma_keys):
+    if cyrillic and not lower.isascii() and has_cyrillic(lower) and gate.wants(token, lower):
         # Capitalised words are often places the dictionary only guesses at (Костаная, Оша): every guess counts.
         for lem in lemmatise(lower).split("|")[: 4 if token.capitalised else 1]:
             if lem != lower and lem not in forms:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from newslake.enrichment import morph
-from newslake.enrichment.patterns import Match, Matcher, Pattern, compile_word, split_words
+from newslake.enrichment.patterns import LemmaGate, Match, Matcher, Pattern, compile_word, split_words
 from newslake.enrichment.text import Token, has_cyrillic, normalise
 from newslake.errors import TerminalError
 
@@ -38,6 +38,27 @@ HYPOTHETICAL = frozenset({"could", "may", "might", "would", "if", "whether", "pl
                           "собираться", "возможно", "предложить", "предлагать", "грозить", "опасаться", "страх", "риск", "пригрозить", "хотеть", "намерен", "намеренный", "rejaga", "mumkin"})
 DENIALS = frozenset({"denied", "deny", "denies", "denying", "refuted", "rejected", "dismissed", "опровергнуть",
                      "опровергать", "отрицать", "отвергнуть", "опровержение", "жоққа", "rad", "inkor"})
+# A sentence naming a law and what it provides ("a bill allowing prosecution", "законопроект предусматривает
+# лишение свободы") describes penalties the law sets, not a prosecution or an arrest that happened.
+LAW_WORDS = frozenset({"law", "laws", "bill", "bills", "amendment", "amendments", "legislation", "draft",
+                       "закон", "законопроект", "поправка", "кодекс", "заңжоба", "заң", "qonun"})
+PROVISION_WORDS = frozenset({"allow", "allows", "allowing", "would", "punishable", "provides", "provide", "providing",
+                             "introduce", "introduces", "introducing", "envisages", "carries", "let", "letting",
+                             "позволять", "позволить", "позволяющий", "предусматривать", "предусматривающий",
+                             "вводить", "ввести", "вводящий", "устанавливать"})
+# "after her reports about the detentions": what a journalist wrote about is not what happened to them.
+CONSEQUENCE_WORDS = frozenset({"after", "for", "over", "following", "за", "после"})
+PUBLICATION_WORDS = frozenset({"publication", "publications", "article", "articles", "report", "reports", "story",
+                               "stories", "post", "posts", "video", "videos", "investigation", "investigations",
+                               "reporting", "coverage", "interview", "piece", "публикация", "статья", "материал",
+                               "репортаж", "расследование", "пост", "видео", "сюжет", "запись", "интервью"})
+ABOUT_WORDS = frozenset({"about", "on", "into", "о", "об", "обо", "про"})
+# A term part starting with "!" excludes the term from a sentence holding that part ("jail* & !years").
+EXCLUDE = "!"
+
+
+CUE_WORDS = (NEGATORS | HYPOTHETICAL | DENIALS | LAW_WORDS | PROVISION_WORDS | CONSEQUENCE_WORDS | PUBLICATION_WORDS
+             | ABOUT_WORDS)
 
 
 class EnrichmentConfigError(TerminalError):
@@ -50,20 +71,25 @@ class EnrichmentConfigError(TerminalError):
 class Resources:
     """Compiled matchers and the tables enrich() consults."""
 
-    topic_terms: dict[str, list[tuple[str, ...]]]  # topic -> terms, each a tuple of part ids
+    topic_terms: dict[str, list[tuple[str, ...]]]  # topic -> terms, each a tuple of part ids ("!id" excludes)
+    cue_parts: frozenset[str]  # part ids whose own words are cues ("no longer", "без VPN"): not negations
+    part_topics: dict[str, frozenset[str]]  # part id -> the topics whose terms use it
+    term_index: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # first required part -> (topic, term)s
     topics: tuple[str, ...]
     drafts_count: frozenset[str]  # topics for which a hypothetical mention counts (a bill, a draft law)
     georgia_us: Matcher
     georgia_country: Matcher
     place_lookup: Matcher  # case-free matcher for dateline places
-    lemma_keys: frozenset[str]
+    lemma_gate: LemmaGate  # for article text
+    place_gate: LemmaGate  # for a dateline place, matched without regard to case
     combined: Matcher  # places, outlets, organisations and topic parts: one pass over a document
     groups: dict[int, str]  # id(pattern) -> "places" | "outlets" | "organizations" | "topic_parts"
 
-    def find_all(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]]) -> dict[str, list[Match]]:
+    def find_all(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]],
+                 mode: str | None = None) -> dict[str, list[Match]]:
         """Every match of the combined matcher, split by group."""
         out: dict[str, list[Match]] = {"places": [], "outlets": [], "organizations": [], "topic_parts": []}
-        for m in self.combined.find(tokens, forms):
+        for m in self.combined.find(tokens, forms, mode):
             out[self.groups[id(m.pattern)]].append(m)
         return out
 
@@ -180,12 +206,13 @@ def _organization_patterns(document: dict[str, Any], path: Path) -> list[Pattern
 
 def _taxonomy(
     document: dict[str, Any], path: Path
-) -> tuple[list[Pattern], dict[str, list[tuple[str, ...]]], frozenset[str]]:
+) -> tuple[list[Pattern], dict[str, list[tuple[str, ...]]], frozenset[str], dict[str, frozenset[str]]]:
     table = document.get("topics") or {}
     if not isinstance(table, dict) or not table:
         raise EnrichmentConfigError(f"{path}: topics must map topic labels to their terms")
     parts: dict[str, Pattern] = {}
     terms: dict[str, list[tuple[str, ...]]] = {}
+    used: dict[str, set[str]] = {}
     drafts = frozenset(str(t) for t, e in table.items() if isinstance(e, dict) and e.get("hypothetical_counts"))
     for topic, entry in table.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("terms"), dict):
@@ -196,15 +223,56 @@ def _taxonomy(
                 ids = []
                 for part in term.split("&"):
                     part = part.strip()
+                    excluded = part.startswith(EXCLUDE)
+                    part = part.removeprefix(EXCLUDE).strip()
                     key = f"{part.lower()}"
+                    used.setdefault(key, set()).add(str(topic))
                     if key not in parts:
                         p = _phrase(part, key, "term")
                         if p is None:
                             raise EnrichmentConfigError(f"{path}: topics.{topic}: empty term part in {term!r}")
                         parts[key] = p
-                    ids.append(key)
+                    ids.append(EXCLUDE + key if excluded else key)
+                if all(i.startswith(EXCLUDE) for i in ids):
+                    raise EnrichmentConfigError(f"{path}: topics.{topic}: {term!r} has only excluded parts")
                 terms[str(topic)].append(tuple(ids))
-    return list(parts.values()), terms, drafts
+    return list(parts.values()), terms, drafts, {k: frozenset(v) for k, v in used.items()}
+
+
+def _term_index(terms: dict[str, list[tuple[str, ...]]]) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Terms by their first required part: a document only tries the terms whose first part it holds."""
+    index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for topic, entries in terms.items():
+        for parts in entries:
+            first = next(p for p in parts if not p.startswith(EXCLUDE))
+            index.setdefault(first, []).append((topic, parts))
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _surfaces(patterns: list[Pattern]) -> tuple[frozenset[str], frozenset[str]]:
+    """Every inflected form of the Cyrillic words a lower-case token can match, and their prefix words' keys.
+
+    Built once from pymorphy3's paradigms, so enrichment calls the analyser only on tokens that can match.
+    """
+    analyser = morph.analyser()
+    words: set[str] = {w for w in CUE_WORDS if has_cyrillic(w)}
+    prefix_keys: set[str] = set()
+    for p in patterns:
+        if p.capitalised:
+            continue  # names and cities match capitalised tokens only, which the key gate covers
+        for w in p.words:
+            words.update(f for f in w.exact if has_cyrillic(f))
+            prefix_keys.update(f[:3] for f in w.prefixes if has_cyrillic(f))
+    surfaces: set[str] = set()
+    for word in words:
+        surfaces.add(word)
+        paradigms = set()
+        for parse in analyser.parse(word):
+            # Parses of one word that share a dictionary form and a part of speech share a paradigm.
+            if (parse.normal_form, parse.tag.POS) not in paradigms:
+                paradigms.add((parse.normal_form, parse.tag.POS))
+                surfaces.update(form.word.replace("ё", "е") for form in parse.lexeme)
+    return frozenset(surfaces), frozenset(prefix_keys)
 
 
 def _lemma_keys(patterns: list[Pattern]) -> frozenset[str]:
@@ -213,7 +281,7 @@ def _lemma_keys(patterns: list[Pattern]) -> frozenset[str]:
         for w in p.words:
             keys.update(f[:3] for f in w.exact if has_cyrillic(f))
             keys.update(f[:3] for f in w.prefixes if has_cyrillic(f))
-    keys.update(w[:3] for w in NEGATORS | HYPOTHETICAL | DENIALS if has_cyrillic(w))
+    keys.update(w[:3] for w in CUE_WORDS if has_cyrillic(w))
     keys.update({"мог", "мож", "опр", "отв"})
     return frozenset(keys)
 
@@ -247,19 +315,25 @@ def _load_cached(organizations_extra: str | None) -> Resources:
         org_path = Path(organizations_extra)
         orgs_doc = _merge_organizations(orgs_doc, _yaml(org_path))
     organizations = _organization_patterns(orgs_doc, org_path)
-    parts, terms, drafts = _taxonomy(_yaml(TAXONOMY_PATH), TAXONOMY_PATH)
+    parts, terms, drafts, part_topics = _taxonomy(_yaml(TAXONOMY_PATH), TAXONOMY_PATH)
+    cue_parts = frozenset(p.value for p in parts if any(w.exact & (NEGATORS | HYPOTHETICAL | DENIALS) for w in p.words))
     lookup = [Pattern(p.words, p.value, p.kind, False, p.not_followed_by, p.source) for p in places
               if p.kind in ("name", "city")]
+    keys = _lemma_keys(places + organizations + parts + outlets)
     groups = {id(p): g for g, ps in (("places", places), ("outlets", outlets), ("organizations", organizations),
                                       ("topic_parts", parts)) for p in ps}
     return Resources(
         topic_terms=terms,
+        cue_parts=cue_parts,
+        term_index=_term_index(terms),
+        part_topics=part_topics,
         topics=tuple(terms),
         drafts_count=drafts,
         georgia_us=Matcher(us),
         georgia_country=Matcher(ge),
         place_lookup=Matcher(lookup),
-        lemma_keys=_lemma_keys(places + organizations + parts + outlets),
+        lemma_gate=LemmaGate(keys, *_surfaces(places + organizations + parts + outlets)),
+        place_gate=LemmaGate(keys),
         combined=Matcher(places + outlets + organizations + parts),
         groups=groups,
     )

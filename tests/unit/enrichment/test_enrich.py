@@ -121,3 +121,65 @@ def test_a_broken_operator_file_is_a_clear_error(tmp_path, monkeypatch) -> None:
     finally:
         monkeypatch.delenv(resources.ORGANIZATIONS_ENV)
         resources.reset()
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "topic"),
+    [
+        ("Users said WhatsApp and Telegram would not load for a third day.", "en", "website_blocking"),
+        ("В Ашхабаде второй день не работает мобильный интернет.", "ru", "internet_shutdown"),
+        ("Жители не могут открыть новостные сайты без VPN.", "ru", "website_blocking"),
+        ("Editors said they no longer cover the president's family.", "en", "self_censorship"),
+        ("Reporters Without Borders said police detained the editor.", "en", "detention_or_arrest"),
+    ],
+)
+def test_a_negative_word_inside_a_term_or_a_name_does_not_negate_it(text: str, language: str, topic: str) -> None:
+    assert enrich("", text, language).topics == [topic]
+
+
+def test_a_cue_inside_one_topics_term_still_qualifies_other_topics() -> None:
+    # "out of fear" is self-censorship wording; the arrest it mentions is feared, not reported.
+    e = enrich("", "Many editors practised self-censorship out of fear of arrest.", "en")
+    assert e.topics == ["self_censorship"]
+    assert enrich("", "Police in Almaty denied beating a journalist at the rally.", "en").topics == []
+
+
+def test_what_a_journalist_wrote_about_is_not_what_happened_to_them() -> None:
+    e = enrich("", "Журналистка получает угрозы после публикации о задержаниях в регионе.", "ru")
+    assert e.topics == ["violence_against_journalists"]
+    assert enrich("", "The reporter was threatened after her story about arrests of farmers.", "en").topics == [
+        "violence_against_journalists"]
+    # Without a publication before "about", the detention is the news.
+    assert enrich("", "Адвокат сообщил о задержании журналиста.", "ru").topics == ["detention_or_arrest"]
+
+
+def test_penalties_a_law_provides_are_not_a_prosecution() -> None:
+    e = enrich("", "Сенат одобрил поправки, позволяющие привлекать блогеров к уголовной ответственности "
+               "за распространение ложной информации.", "ru")
+    assert e.topics == ["restrictive_law"]
+    assert enrich("", "Prosecutors opened a criminal case against the editor.", "en").topics == ["criminal_prosecution"]
+
+
+def test_the_longer_term_of_another_topic_wins() -> None:
+    # "следственный" alone suggests an investigation; "следственный изолятор" is a place of detention.
+    assert enrich("", "Родственникам сообщили, что она находится в следственном изоляторе.", "ru").topics == [
+        "detention_or_arrest"]
+
+
+def test_a_prison_sentence_is_a_prosecution_not_a_detention() -> None:
+    assert enrich("", "A court jailed the editor for four years.", "en").topics == ["criminal_prosecution"]
+    assert enrich("", "Police jailed two activists overnight after the rally.", "en").topics == [
+        "detention_or_arrest"]
+
+
+def test_a_term_of_only_excluded_parts_is_a_config_error(tmp_path, monkeypatch) -> None:
+    bad = tmp_path / "taxonomy.yaml"
+    bad.write_text("topics:\n  x:\n    terms:\n      en: ['!jail*']\n", encoding="utf-8")
+    monkeypatch.setattr(resources, "TAXONOMY_PATH", bad)
+    resources.reset()
+    try:
+        with pytest.raises(resources.EnrichmentConfigError, match="only excluded parts"):
+            resources.load()
+    finally:
+        monkeypatch.undo()
+        resources.reset()
