@@ -125,8 +125,8 @@ def _profile_report(path: Path) -> dict[str, float]:
             if filename.endswith(file_part) and name == func:
                 found[label] = max(found.get(label, 0.0), cumulative)
     total = max(cum for (_, _, _, cum, _) in stats.stats.values())  # type: ignore[attr-defined]
-    found["total"] = total
-    return {k: round(v, 2) for k, v in found.items()}
+    ordered = {label: round(found[label], 2) for label in PROFILE_BUCKETS if label in found}
+    return {**ordered, "total": round(total, 2)}
 
 
 def bench_day(args, server, local: Path | None) -> dict:
@@ -207,8 +207,9 @@ def bench_bulk(args, server, local: Path | None, tmp: Path) -> dict:
     articles = report["rows"]
     print(f"bulk: {len(done)}/{partitions} partitions, {articles} articles in {bulk['wall']:.0f} s wall "
           f"({articles / bulk['wall']:.1f} articles/s, peak RSS {bulk['rss_mb']:.0f} MB, {_load()})")
-    step = max(1, partitions // max(args.individual, 1))
-    sample = [(ids[i % len(ids)], days[(i * 7) % len(days)]) for i in range(0, partitions, step)][: args.individual]
+    # Distinct partitions spread over the sources and the year.
+    sample = list(dict.fromkeys((ids[k % len(ids)], days[(k * len(days)) // max(args.individual, 1)])
+                                for k in range(args.individual)))
     singles, identical = [], True
     for sid, day in sample:
         before = store.get(part_key("articles", sid, day))
