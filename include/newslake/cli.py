@@ -190,6 +190,23 @@ def _cmd_migrate(args) -> int:
     return EXIT_OK
 
 
+def _cmd_reextract(args) -> int:
+    from newslake.reextract import check_reextracted, plan, reextract_batch
+    from newslake.storage import StorageSettings, open_store
+
+    if args.first > args.last:
+        raise UsageError(f"--from {args.first} is after --to {args.last}")
+    sources = {sid: get_source(sid, args.config) for sid in dict.fromkeys(args.source)}
+    store = open_store(StorageSettings.from_env())
+    partitions = plan(store, sources.values(), args.first, args.last)
+    outcomes = reextract_batch(sources, store, partitions)
+    rows = sum(o.rows or 0 for o in outcomes)
+    print(json.dumps({"sources": list(sources), "from": str(args.first), "to": str(args.last), "rows": rows,
+                      "partitions": [o.to_dict() for o in outcomes]}, indent=2))
+    check_reextracted(outcomes)
+    return EXIT_OK
+
+
 def _cmd_status(args) -> int:
     from newslake.status import STATES, StatusError, collect_grid, sources_from_config
     from newslake.status_index import rebuild_index
@@ -276,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="last", type=_day, help="last UTC day, YYYY-MM-DD (default: the newest)")
     p.add_argument("--force", action="store_true", help="re-extract partitions already at the current schema too")
     p.set_defaults(func=_cmd_migrate)
+    p = sub.add_parser("reextract", help="rebuild every partition of sources in a day range from the raw zone (no HTTP)")
+    p.add_argument("--source", required=True, action="append", help="source id (repeat for several)")
+    p.add_argument("--from", dest="first", required=True, type=_day, help="first UTC day, YYYY-MM-DD")
+    p.add_argument("--to", dest="last", required=True, type=_day, help="last UTC day, YYYY-MM-DD")
+    p.set_defaults(func=_cmd_reextract)
     p = sub.add_parser("source", help="onboard a source: probe a site, check one day before enabling")
     source_sub = p.add_subparsers(dest="source_command", required=True)
     q = source_sub.add_parser("probe", help="discover a site's feeds/sitemaps, extract a few articles, propose an entry")

@@ -9,32 +9,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from newslake import layout
 from newslake.config import SourceConfig
-from newslake.errors import MissingInputError, NewerSchemaError, NewslakeError
+from newslake.errors import MissingInputError, NewerSchemaError
+from newslake.reextract import DayOutcome, reextract_day
 from newslake.storage import ObjectStore
 
+__all__ = ["DayOutcome", "check_outcomes", "migrate_source"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DayOutcome:
-    """What migrate did with one partition: migrated, current (already this schema), or why not."""
-
-    day: date
-    outcome: str  # migrated | current | refused_newer | no_raw_zone | failed
-    from_version: int | None
-    rows: int | None = None
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form for the command's report."""
-        return {"day": self.day.isoformat(), "outcome": self.outcome, "from_version": self.from_version,
-                "rows": self.rows, "detail": self.detail}
 
 
 def _version(manifest: dict | None) -> int | None:
@@ -56,7 +41,6 @@ def migrate_source(
 ) -> list[DayOutcome]:
     """Re-extract every articles partition of source in [first, last] written by an older schema (all with force)."""
     from newslake.lake import SCHEMA_VERSION, list_partitions, read_manifest
-    from newslake.pipeline import RunContext, day_interval, run_all
 
     outcomes: list[DayOutcome] = []
     for _, day in list_partitions(store, layout.ARTICLES, source.id):
@@ -69,19 +53,8 @@ def migrate_source(
         if version == SCHEMA_VERSION and not force:
             outcomes.append(DayOutcome(day, "current", version))
             continue
-        start, end = day_interval(day)
-        ctx = RunContext(source, start, end, f"migrate__{day}__{uuid.uuid4().hex[:8]}", store)
-        try:
-            published = run_all(ctx, replay=True)["publish"]
-        except NewerSchemaError as exc:  # a newer writer committed while we re-extracted
-            outcomes.append(DayOutcome(day, "refused_newer", version, detail=str(exc)))
-        except MissingInputError as exc:
-            outcomes.append(DayOutcome(day, "no_raw_zone", version, detail=str(exc)))
-        except NewslakeError as exc:
-            outcomes.append(DayOutcome(day, "failed", version, detail=f"{type(exc).__name__}: {exc}"))
-        else:
-            outcomes.append(DayOutcome(day, "migrated", version, rows=published["rows"]))
-        log.info("migrate %s %s: %s", source.id, day, outcomes[-1].outcome)
+        outcomes.append(reextract_day(source, store, day, run_id=f"migrate__{day}__{uuid.uuid4().hex[:8]}",
+                                      done="migrated", from_version=version))
     return outcomes
 
 

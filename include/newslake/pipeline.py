@@ -381,20 +381,22 @@ def extract_table(ctx: RunContext, handed: StageResult):
     from newslake.extraction import extract_article
     from newslake.fetching import decode_html
     from newslake.lake import ARTICLE_SCHEMA, parquet_bytes, read_parquet_bytes, records_to_table
-    from newslake.rawzone import read_raw_body, usable_body
+    from newslake.rawzone import iter_raw_bodies, usable_body
 
     started = _now()
     index = read_parquet_bytes(ctx.store.get(handed.key("raw_index")))
     counts: Counter = Counter()
     records: dict[str, dict] = {}
-    for row in sorted(index.to_pylist(), key=lambda r: r["url"]):
-        if not usable_body(row):
-            continue
+    rows = [row for row in sorted(index.to_pylist(), key=lambda r: r["url"]) if usable_body(row)]
+    # Bodies stream in (a few read ahead), so a day's HTML is never all in memory: only its records are.
+    for row, raw in iter_raw_bodies(ctx.store, rows):
         counts["pages"] += 1
         try:
+            if isinstance(raw, Exception):
+                raise raw
             # The response's charset header is evidence too: decode with it, not from the bytes alone.
             headers = json.loads(row.get("headers") or "{}")
-            html = decode_html(read_raw_body(ctx.store, row["raw_key"]), headers)
+            html = decode_html(raw, headers)
             article = extract_article(html, row.get("final_url") or row["url"], hints=_hints_from_row(row),
                                       source=ctx.source, fetched_at=row.get("fetched_at"))
         except Exception as exc:  # a single bad page must not sink the run; it is counted

@@ -7,7 +7,8 @@ import hashlib
 import io
 import json
 import threading
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,6 +24,9 @@ from newslake.storage import ObjectNotFound, ObjectStore
 from newslake.urls import article_id
 
 COUNTS_METADATA_KEY = b"newslake.counts"
+# Bodies read ahead of the one being parsed: enough to hide a store round trip behind parsing,
+# few enough that a day's memory never grows with its number of pages.
+READ_AHEAD = 4
 # Response headers worth keeping for replay and conditional GETs; the rest is noise.
 KEPT_HEADERS = ("etag", "last-modified", "content-type", "content-language", "retry-after", "date")
 
@@ -265,6 +269,38 @@ def read_raw_index(store: ObjectStore, source_id: str, day: date) -> pa.Table:
 def read_raw_body(store: ObjectStore, key: str) -> bytes:
     """The stored body under a raw key, gunzipped."""
     return gzip.decompress(store.get(key))
+
+
+def iter_raw_bodies(
+    store: ObjectStore, rows: Iterable[dict[str, Any]], *, read_ahead: int = READ_AHEAD
+) -> Iterator[tuple[dict[str, Any], bytes | Exception]]:
+    """(row, gunzipped body) per row in order, or (row, the read's error); at most read_ahead bodies are read ahead.
+
+    A few threads read the next bodies while the caller parses the current one, so a store's
+    latency overlaps parsing; bodies are never all in memory at once (read_ahead + 1 at most).
+    """
+    pending_rows = iter(rows)
+    with ThreadPoolExecutor(max_workers=max(1, read_ahead), thread_name_prefix="raw-read") as pool:
+        pending: deque = deque()
+
+        def submit_next() -> None:
+            row = next(pending_rows, None)
+            if row is not None:
+                pending.append((row, pool.submit(read_raw_body, store, row["raw_key"])))
+
+        for _ in range(max(1, read_ahead)):
+            submit_next()
+        while pending:
+            row, future = pending.popleft()
+            body: bytes | Exception
+            try:
+                body = future.result()
+            except Exception as exc:  # handed to the caller, which counts the page
+                body = exc
+            del future
+            submit_next()
+            yield row, body
+            del body
 
 
 def usable_body(row: dict[str, Any]) -> bool:
