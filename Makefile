@@ -21,7 +21,9 @@ help:
 $(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproject.toml dev/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	# Compiled now, once: this environment sets PYTHONDONTWRITEBYTECODE=1, and uv writes no .pyc by default,
+	# so every Airflow task process would compile Airflow, GX and pandas from source again (seconds each).
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e include/
 	# Development-only code (embedded stack, demo site, bench scoring): in the venv, never in the image.
 	$(UV) pip install --quiet --python $(PY) --no-deps -e dev/
