@@ -228,3 +228,36 @@ def test_url_regex_keeps_lookalike_hosts_out() -> None:
     for bad in ("https://example.org.evil.test/", "https://badexample.org/", "https://user@evil.test/#example.org",
                 "mailto:x@example.org"):
         assert not regex.match(bad), bad
+
+
+def test_an_added_expectation_reads_the_real_values_of_any_column() -> None:
+    # The frame GX sees stands in for columns the suite only null-checks or does not read;
+    # an expectation a source adds on such a column must still see its values.
+    rows = [row("a"), row("b", body="Breaking: " + "word " * 45, description="wire copy")]
+    suite = ValidationConfig(expectations={
+        "body_not_breaking": {"type": "expect_column_values_to_not_match_regex",
+                              "kwargs": {"column": "body", "regex": "^Breaking:"}, "on_failure": "quarantine"},
+        "description_not_wire": {"type": "expect_column_values_to_not_be_in_set",
+                                 "kwargs": {"column": "description", "value_set": ["wire copy"]}},
+    }).resolve()
+    out = validate_articles(records_to_table(rows), start=START, end=END, languages=LANGS, suite=suite)
+    assert [(_key(r["url"]), r["failed_expectations"]) for r in out.quarantine.to_pylist()] == [
+        ("b", ["body_not_breaking"])]
+    assert out.by_name()["description_not_wire"]["unexpected_count"] == 1  # reported, row kept
+    assert [_key(r["url"]) for r in out.valid.to_pylist()] == ["a"]
+
+
+def test_list_checks_treat_unicode_blanks_as_blank() -> None:
+    rows = [row("ok", authors=["Ай Гуль"], tags=[]), row("nbsp", authors=["\u00a0"]),
+            row("ideographic", tags=["\u3000 "]), row("none", authors=None, tags=None)]
+    out = validate_articles(records_to_table(rows), start=START, end=END, languages=LANGS)
+    assert {_key(r["url"]): r["failed_expectations"] for r in out.quarantine.to_pylist()} == {
+        "nbsp": ["authors_are_names"], "ideographic": ["tags_are_labels"]}
+    assert {_key(r["url"]) for r in out.valid.to_pylist()} == {"ok", "none"}
+
+
+def test_a_clean_partition_is_published_row_for_row() -> None:
+    table = records_to_table([row(f"r{i}") for i in range(5)])
+    out = validate_articles(table, start=START, end=END, languages=LANGS)
+    assert out.quarantine.num_rows == 0
+    assert out.valid.equals(table.select(ARTICLE_SCHEMA.names).cast(ARTICLE_SCHEMA))
