@@ -219,6 +219,37 @@ def test_a_ten_thousand_row_partition_validates_end_to_end() -> None:
     assert out.quarantine.column("failed_expectations").to_pylist() == [["language_in_set"]]
 
 
+def test_a_ten_thousand_row_partition_goes_through_validate_and_publish(tmp_path, monkeypatch) -> None:
+    # The stages over a real store: the extracted hand-over object in, the day's partition, its
+    # quarantine, its kept GX result and its Data Docs page out.
+    from newslake import layout
+    from newslake.config import parse_sources
+    from newslake.lake import parquet_bytes, read_partition
+    from newslake.pipeline import RunContext, publish_stage, validate_stage
+    from newslake.quality import docs, results
+    from newslake.storage import LocalStore
+
+    monkeypatch.setenv(docs.DOCS_DIR_ENV, str(tmp_path / "site"))
+    store = LocalStore(tmp_path / "lake")
+    source = parse_sources({"sources": [{"id": "wire", "name": "Wire", "base_url": "https://news.example.org/",
+                                         "languages": ["en", "ru"], "discovery": {"feeds": ["rss.xml"]}}]})[0]
+    ctx = RunContext(source, START, END, "run-10k", store)
+    rows = [row(f"r{i}") for i in range(10_000)]
+    rows[4321]["language"] = "de"
+    key = ctx.work_key("extracted.parquet")
+    store.put(key, parquet_bytes(records_to_table(rows, CANDIDATE_SCHEMA)))
+    handed = ctx.first_result().then("extract", {"extracted": 10_000}, datetime.now(UTC), extracted=key)
+    published = publish_stage(ctx, validate_stage(ctx, handed))
+    assert (published["rows"], published["quarantined"]) == (9_999, 1)
+    assert read_partition(store, "articles", "wire", START.date()).num_rows == 9_999
+    quarantined = read_partition(store, "quarantine", "wire", START.date())
+    assert quarantined.column("failed_expectations").to_pylist() == [["language_in_set"]]
+    assert results.latest(store, "wire", START.date())["run_id"] == "run-10k"
+    stored = json.loads(store.get(layout.quality_key("wire", START.date(), "run-10k")))
+    assert stored["statistics"]["evaluated_expectations"] == len(load_suite().names())
+    assert b"newslake_articles" in store.get(layout.docs_page_key("wire", START.date(), "run-10k"))
+
+
 def test_url_regex_keeps_lookalike_hosts_out() -> None:
     import re
 
