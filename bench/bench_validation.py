@@ -2,6 +2,7 @@
 
 Usage (from the repo root):
     .venv/bin/python bench/bench_validation.py [--sizes 1000,10000,100000] [--sources 20 --days 365]
+    .venv/bin/python bench/bench_validation.py --profile 10000   # cProfile of one cold validation
 
 Each (size, engine) runs in a fresh process so its peak RSS and its import time are its own.
 The GX import is timed apart from validation. The Data Docs part stores sources x days results
@@ -12,9 +13,13 @@ The last line is JSON with every figure.
 from __future__ import annotations
 
 # Figures: validate s is the first validation in a fresh process (what one task pays), warm s a
-# second one in the same process (GX's per-process lazy set-up excluded).
+# second one in the same process (GX's per-process lazy set-up excluded), cpu s the first one's
+# user+sys CPU time (less sensitive than wall to other processes sharing the cores).
 import argparse
+import cProfile
 import json
+import os
+import pstats
 import resource
 import subprocess
 import sys
@@ -89,15 +94,16 @@ def one(n: int, engine: str) -> dict:
     else:
         def run():
             return pandas_checks(table)["language_in_set"]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), os.times()
     quarantined = run()  # what a task pays: one validation per process
-    cold = time.perf_counter() - t0
+    cold, c1 = time.perf_counter() - t0, os.times()
+    cpu = (c1.user - c0.user) + (c1.system - c0.system)
     t0 = time.perf_counter()
     run()
     warm = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"rows": n, "engine": engine, "import_s": round(import_s, 3), "validate_s": round(cold, 3),
-            "warm_s": round(warm, 3), "peak_rss_mb": round(peak_mb, 1), "quarantined": quarantined}
+            "cpu_s": round(cpu, 3), "warm_s": round(warm, 3), "peak_rss_mb": round(peak_mb, 1), "quarantined": quarantined}
 
 
 def docs_bench(sources: int, days: int) -> dict:
@@ -137,6 +143,20 @@ def docs_bench(sources: int, days: int) -> dict:
             "full_site_rerender_estimate_s": round(page_s * entries, 1)}
 
 
+def profile(n: int) -> None:
+    """Print where one cold GX validation of n rows spends its time (GX imported first, not profiled)."""
+    from newslake.quality.run import import_gx
+    from newslake.validation import validate_articles
+
+    import_gx()
+    table = _table(n)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    validate_articles(table, start=START, end=END, languages=LANGS, allowed_domains=DOMAINS)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
 def layout_key(day: date) -> str:
     from newslake import layout
 
@@ -148,22 +168,26 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--sources", type=int, default=20)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--profile", type=int, metavar="ROWS", help="cProfile one cold GX validation of ROWS rows")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--engine", default="gx", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args.one, args.engine)))
         return
+    if args.profile:
+        profile(args.profile)
+        return
     rows = []
-    print(f"{'rows':>7} {'engine':<7} {'import s':>9} {'validate s':>11} {'warm s':>7} {'peak RSS MB':>12} "
-          f"{'quarantined':>12}")
+    print(f"{'rows':>7} {'engine':<7} {'import s':>9} {'validate s':>11} {'cpu s':>7} {'warm s':>7} "
+          f"{'peak RSS MB':>12} {'quarantined':>12}")
     for n in (int(v) for v in args.sizes.split(",")):
         for engine in ("gx", "pandas"):
             done = subprocess.run([sys.executable, __file__, "--one", str(n), "--engine", engine],
                                   capture_output=True, text=True, check=True)
             r = json.loads(done.stdout.strip().splitlines()[-1])
             rows.append(r)
-            print(f"{r['rows']:>7} {r['engine']:<7} {r['import_s']:>9.3f} {r['validate_s']:>11.3f} {r['warm_s']:>7.3f} "
+            print(f"{r['rows']:>7} {r['engine']:<7} {r['import_s']:>9.3f} {r['validate_s']:>11.3f} {r['cpu_s']:>7.3f} {r['warm_s']:>7.3f} "
                   f"{r['peak_rss_mb']:>12.1f} {r['quarantined']:>12}")
     by = {(r["rows"], r["engine"]): r for r in rows}
     for n in sorted({r["rows"] for r in rows}):

@@ -219,6 +219,37 @@ def test_a_ten_thousand_row_partition_validates_end_to_end() -> None:
     assert out.quarantine.column("failed_expectations").to_pylist() == [["language_in_set"]]
 
 
+def test_a_ten_thousand_row_partition_goes_through_validate_and_publish(tmp_path, monkeypatch) -> None:
+    # The stages over a real store: the extracted hand-over object in, the day's partition, its
+    # quarantine, its kept GX result and its Data Docs page out.
+    from newslake import layout
+    from newslake.config import parse_sources
+    from newslake.lake import parquet_bytes, read_partition
+    from newslake.pipeline import RunContext, publish_stage, validate_stage
+    from newslake.quality import docs, results
+    from newslake.storage import LocalStore
+
+    monkeypatch.setenv(docs.DOCS_DIR_ENV, str(tmp_path / "site"))
+    store = LocalStore(tmp_path / "lake")
+    source = parse_sources({"sources": [{"id": "wire", "name": "Wire", "base_url": "https://news.example.org/",
+                                         "languages": ["en", "ru"], "discovery": {"feeds": ["rss.xml"]}}]})[0]
+    ctx = RunContext(source, START, END, "run-10k", store)
+    rows = [row(f"r{i}") for i in range(10_000)]
+    rows[4321]["language"] = "de"
+    key = ctx.work_key("extracted.parquet")
+    store.put(key, parquet_bytes(records_to_table(rows, CANDIDATE_SCHEMA)))
+    handed = ctx.first_result().then("extract", {"extracted": 10_000}, datetime.now(UTC), extracted=key)
+    published = publish_stage(ctx, validate_stage(ctx, handed))
+    assert (published["rows"], published["quarantined"]) == (9_999, 1)
+    assert read_partition(store, "articles", "wire", START.date()).num_rows == 9_999
+    quarantined = read_partition(store, "quarantine", "wire", START.date())
+    assert quarantined.column("failed_expectations").to_pylist() == [["language_in_set"]]
+    assert results.latest(store, "wire", START.date())["run_id"] == "run-10k"
+    stored = json.loads(store.get(layout.quality_key("wire", START.date(), "run-10k")))
+    assert stored["statistics"]["evaluated_expectations"] == len(load_suite().names())
+    assert b"newslake_articles" in store.get(layout.docs_page_key("wire", START.date(), "run-10k"))
+
+
 def test_url_regex_keeps_lookalike_hosts_out() -> None:
     import re
 
@@ -228,3 +259,36 @@ def test_url_regex_keeps_lookalike_hosts_out() -> None:
     for bad in ("https://example.org.evil.test/", "https://badexample.org/", "https://user@evil.test/#example.org",
                 "mailto:x@example.org"):
         assert not regex.match(bad), bad
+
+
+def test_an_added_expectation_reads_the_real_values_of_any_column() -> None:
+    # The frame GX sees stands in for columns the suite only null-checks or does not read;
+    # an expectation a source adds on such a column must still see its values.
+    rows = [row("a"), row("b", body="Breaking: " + "word " * 45, description="wire copy")]
+    suite = ValidationConfig(expectations={
+        "body_not_breaking": {"type": "expect_column_values_to_not_match_regex",
+                              "kwargs": {"column": "body", "regex": "^Breaking:"}, "on_failure": "quarantine"},
+        "description_not_wire": {"type": "expect_column_values_to_not_be_in_set",
+                                 "kwargs": {"column": "description", "value_set": ["wire copy"]}},
+    }).resolve()
+    out = validate_articles(records_to_table(rows), start=START, end=END, languages=LANGS, suite=suite)
+    assert [(_key(r["url"]), r["failed_expectations"]) for r in out.quarantine.to_pylist()] == [
+        ("b", ["body_not_breaking"])]
+    assert out.by_name()["description_not_wire"]["unexpected_count"] == 1  # reported, row kept
+    assert [_key(r["url"]) for r in out.valid.to_pylist()] == ["a"]
+
+
+def test_list_checks_treat_unicode_blanks_as_blank() -> None:
+    rows = [row("ok", authors=["Ай Гуль"], tags=[]), row("nbsp", authors=["\u00a0"]),
+            row("ideographic", tags=["\u3000 "]), row("none", authors=None, tags=None)]
+    out = validate_articles(records_to_table(rows), start=START, end=END, languages=LANGS)
+    assert {_key(r["url"]): r["failed_expectations"] for r in out.quarantine.to_pylist()} == {
+        "nbsp": ["authors_are_names"], "ideographic": ["tags_are_labels"]}
+    assert {_key(r["url"]) for r in out.valid.to_pylist()} == {"ok", "none"}
+
+
+def test_a_clean_partition_is_published_row_for_row() -> None:
+    table = records_to_table([row(f"r{i}") for i in range(5)])
+    out = validate_articles(table, start=START, end=END, languages=LANGS)
+    assert out.quarantine.num_rows == 0
+    assert out.valid.equals(table.select(ARTICLE_SCHEMA.names).cast(ARTICLE_SCHEMA))
