@@ -58,6 +58,7 @@ class StackConfig:
     pg_port: int = 8795  # never 5432: a system PostgreSQL may run there
     metadb: str = field(default_factory=_metadb_from_env)  # "postgres" or "sqlite" (NEWSLAKE_METADB)
     parallelism: int = 4  # LocalExecutor worker processes: several sources' runs side by side
+    dags_folder: Path = ROOT / "dags"  # a benchmark points it at a folder with its own floor DAG beside ours
 
     def __post_init__(self):
         if self.metadb not in metadb.BACKENDS:
@@ -276,7 +277,7 @@ def stack_env(cfg: StackConfig) -> dict[str, str]:
     env = {
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "AIRFLOW_HOME": str(cfg.airflow_home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(cfg.dags_folder),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",

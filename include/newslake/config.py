@@ -144,6 +144,14 @@ def _env_value(match: re.Match, where: str) -> str:
     return value
 
 
+def _yaml_load(text: str) -> Any:
+    """yaml.safe_load with libyaml's parser when PyYAML has it: every DAG file and task reads sources.yaml."""
+    import yaml
+
+    # The pure-Python parser costs ~5 ms of CPU per 100 lines of sources.yaml, libyaml under 1 ms.
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _expand_env(value: Any, where: str) -> Any:
     if isinstance(value, str):
         expanded = _ENV_RE.sub(lambda m: _env_value(m, where), value)
@@ -152,7 +160,7 @@ def _expand_env(value: Any, where: str) -> Any:
             import yaml
 
             try:
-                return yaml.safe_load(expanded) if expanded else None
+                return _yaml_load(expanded) if expanded else None
             except yaml.YAMLError:
                 return expanded
         return expanded
@@ -470,7 +478,7 @@ def read_sources(path: str | Path | None = None) -> SourcesFile:
 
     path = Path(path) if path else config_path()
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = _yaml_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
