@@ -38,6 +38,12 @@ BROKEN = """
     base_url: https://listless.example/
     languages: en
     discovery: {feeds: [rss.xml]}
+  - id: strict
+    name: A suite override with a typo
+    base_url: https://strict.example/
+    languages: [en]
+    discovery: {feeds: [rss.xml]}
+    validation: {expectations: {title_length: {kwargs: {max_len: 90}}}}
 """
 
 
@@ -68,7 +74,7 @@ def parsed_airflow(base: Path, sources_text: str) -> dict:
 
 @pytest.fixture(scope="module")
 def parsed(tmp_path_factory) -> dict:
-    """The bundled sources plus two broken entries."""
+    """The bundled sources plus three broken entries (a field type, a list, a suite override)."""
     return parsed_airflow(tmp_path_factory.mktemp("airflow-broken"), BUNDLED.read_text() + BROKEN)
 
 
@@ -91,14 +97,16 @@ def test_broken_entries_are_import_errors_naming_source_and_field(parsed):
     errors = json.loads(out.stdout[out.stdout.index("[{"):])
     assert [e["filepath"] for e in errors] == ["news_source_errors.py"]
     message = errors[0]["error"]
-    assert "2 broken source entries" in message
+    assert "3 broken source entries" in message
     assert "sources[broken].fetch.delay_seconds: expected a float, got 'fast'" in message
     assert "sources[listless].languages: expected a list of strings" in message
+    assert ("sources[strict].validation.expectations.title_length: unknown kwarg 'max_len' for "
+            "expect_column_value_lengths_to_be_between") in message
 
 
 def test_the_good_source_keeps_its_live_dag(parsed):
     rows = dag_rows(parsed["db"])
-    assert "news_demo" in rows and not {"news_broken", "news_listless"} & set(rows)
+    assert "news_demo" in rows and not {"news_broken", "news_listless", "news_strict"} & set(rows)
     # Stale DAGs are hidden from the UI and never scheduled: an import error in the same file would do that.
     assert {dag_id: (r["is_stale"], r["has_import_errors"]) for dag_id, r in rows.items()} == {
         dag_id: (0, 0) for dag_id in rows
