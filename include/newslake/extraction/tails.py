@@ -197,9 +197,21 @@ _REFERENCES_RE = re.compile(r"^(?:more information|journal information|reference
                             r"|список литературы|литература|источники)\s*(?::|$)", re.IGNORECASE)
 
 
+# An unlabelled closing citation: 'A. Author et al. 2023. Title. Journal 69 (4): 337-352; doi: 10.1234/x'.
+_CITATION_RE = re.compile(r"\bet al\.,? \(?(?:19|20)\d\d\)?\. ")  # in prose the year is followed by a comma
+_DOI_RE = re.compile(r"\bdoi:\s*10\.\d{4,}/|\bdoi\.org/10\.\d{4,}/", re.IGNORECASE)
+
+
+def _is_citation(paragraph: str) -> bool:
+    return _words(paragraph) <= 80 and bool(_DOI_RE.search(paragraph)) and bool(_CITATION_RE.search(paragraph))
+
+
 def cut_references(paragraphs: list[str]) -> list[str]:
     """Cut a closing reference list (citations, footnotes) that starts in the body's second half."""
     for index in range(max(1, len(paragraphs) // 2), len(paragraphs)):
         if _REFERENCES_RE.match(paragraphs[index].strip()):
+            return paragraphs[:index]
+        # a bare citation with a DOI among the last two paragraphs, with no label above it
+        if index >= len(paragraphs) - 2 and _is_citation(paragraphs[index]):
             return paragraphs[:index]
     return paragraphs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from newslake.extraction import extract_article
 from newslake.extraction.cleanup import cut_after_rights_notice
-from newslake.extraction.tails import cut_comments, drop_closing_notes, drop_promos
+from newslake.extraction.tails import cut_comments, cut_references, drop_closing_notes, drop_promos
 from newslake.extraction.widgets import cut_posted_in, drop_widgets
 from pagekit import STORY, page
 
@@ -106,3 +106,12 @@ def test_a_source_note_a_login_prompt_and_a_complaint_notice_close_the_story():
     assert cut_comments(STORY + [notice, "Отличная статья"]) == STORY
     quote = STORY[:3] + ["По материалам следствия, фирма получила земли без конкурса, сообщил прокурор в суде."] + STORY[3:]
     assert drop_closing_notes(quote) == quote
+
+
+def test_a_closing_citation_with_a_doi_is_cut_but_a_sentence_citing_a_study_is_kept():
+    citation = ("A. Nurlanova et al. 2023. Salt crusts of the Aral basin. Journal of Steppe Geology 12 (3): 101-117; "
+                "doi: 10.5555/jsg.2023.12.101")
+    assert cut_references(STORY + [citation]) == STORY
+    cited = ("The survey, published by Nurlanova et al. 2023, found the crust had thickened, the team said; "
+             "the data are at doi: 10.5555/jsg.2023.12.101.")
+    assert cut_references(STORY + [cited]) == STORY + [cited]
