@@ -32,6 +32,13 @@ _END_MARKER_RE = re.compile(
     r"|may not be (?:reproduced|republished|redistributed)|without (?:the )?(?:prior )?written permission",
     re.IGNORECASE,
 )
+# a rights notice that opens by citing the law ('Under article 26 of the Law on ... the agency's output is its
+# property'); such notices run long, so they are matched on their opening only
+_RIGHTS_OPENING_RE = re.compile(
+    r"^(?:согласно|в соответствии со?|under|according to) [^.]{0,80}(?:закон|law|act\b)[^.]{0,160}"
+    r"(?:прав\w* собственност|авторск\w* прав|(?:is|are) (?:the )?(?:exclusive )?property of|protected by copyright)",
+    re.IGNORECASE,
+)
 # a list of headlines each starting with its date or time: '27.11 \ 15:00 Title', '22:48 / 09.04.2013 Title'
 _DATED_LINE_RE = re.compile(r"^\W*\d{1,2}[.:/]\d{2}(?:[.:/]\d{2,4})?\b")
 _MONTH = (r"(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр|jan|feb|mar|apr|may|jun"
@@ -74,7 +81,7 @@ def is_date_stamp(paragraph: str) -> bool:
 # cross-links placed inside the story text: 'Read also: …', 'Читайте также: …'
 _CROSS_LINK_RE = re.compile(
     r"^\[?(?:read (?:also|more)|see also|also (?:read|see)|related(?: stories| articles)?|more on this|more(?= ?:)"
-    r"|required reading|читайте (?:также|еще|ещё)|ранее на тему"
+    r"|required reading|читай(?:те)? (?:также|еще|ещё)|ранее на тему"
     r"|смотрите также|см\. также|по теме|оқыңыз|окуңуз)\b\s*[:.\-–—]?",
     re.IGNORECASE,
 )
@@ -218,7 +225,9 @@ def drop_dated_runs(paragraphs: list[str]) -> list[str]:
 def cut_after_rights_notice(paragraphs: list[str]) -> list[str]:
     """Cut the body at a rights notice in its second half; what follows is site furniture."""
     for index in range(len(paragraphs) // 2, len(paragraphs)):
-        if len(paragraphs[index].split()) <= 80 and _END_MARKER_RE.search(paragraphs[index]):
+        words = len(paragraphs[index].split())
+        if (words <= 80 and _END_MARKER_RE.search(paragraphs[index])) or (
+                words <= 200 and _RIGHTS_OPENING_RE.match(paragraphs[index])):
             return paragraphs[:index]
     return paragraphs
 

@@ -60,6 +60,7 @@ from .tails import (
     drop_teasers,
 )
 from .titles import is_story_heading, squash, strip_section_labels, strip_site_name, unescape_entities
+from .widgets import cut_posted_in, drop_widgets
 
 IMPORTANT_FIELDS = ("title", "body", "published_at", "authors", "language")
 _OG_KEYS = ("og:", "article:")
@@ -290,7 +291,8 @@ def _clean_body(article: Article, paragraphs: list[str], site_names: tuple[str, 
                 description: str | None = None) -> tuple[list[str], list[str]]:
     paragraphs, after_heading = drop_heading(paragraphs, article.title)
     paragraphs = drop_standfirst(paragraphs, description)
-    paragraphs = drop_dated_runs(cut_footer(cut_comments(cut_references(cut_after_rights_notice(paragraphs)))))
+    paragraphs = drop_dated_runs(cut_footer(cut_comments(cut_posted_in(cut_references(cut_after_rights_notice(paragraphs))))))
+    paragraphs = drop_widgets(paragraphs)
     paragraphs = cut_tail_link_block(drop_site_chrome(drop_link_lists(drop_embedded_posts(drop_teasers(drop_promos(paragraphs))))))
     paragraphs = cut_trailing_headlines(drop_captions(paragraphs))
     paragraphs = [p for p in drop_summary_box(paragraphs)

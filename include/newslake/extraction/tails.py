@@ -9,6 +9,7 @@ import re
 _PROMO_RE = re.compile(
     r"thank you for subscribing|this newsletter may contain|by submitting your (?:email|information)"
     r"|you can unsubscribe at any time|newsletter sign[- ]?up|sign up for (?:our|the) [\w ]{0,30}newsletter"
+    r"|sign up for [\w'’ .-]{0,40}newsletters?\b|^\W{0,3}not a subscriber\b|subscribe wherever you get your podcasts"
     r"|^subscribe to [\w ]{1,40} to \w|start your [\w ]{0,30}subscription|^get the latest [\w ]{0,40}from|подпишитесь на (?:нашу )?рассылку|получайте (?:новости|лучшие материалы)",
     re.IGNORECASE,
 )
@@ -19,11 +20,13 @@ _READER_CUE_RE = re.compile(r"^\W*(?:want|stay)\b|\b(?:get|sign up|join|subscrib
 # 'This story originally appeared in ...', '... print edition under the headline ...'.
 _CLOSING_NOTE_RE = re.compile(
     r"^\W{0,3}(?:contact|reach|email) (?:reporter |the (?:writer|author) |\w+(?: \w+)? at )"
-    r"|^\W{0,3}(?:[A-Z][\w.'’-]+ ){1,3}(?:is|was|has been) (?:a|an|the) [^.]{0,80}"
+    r"|^\W{0,3}(?:[A-Z][\w.'’-]+ ){1,3}(?:\([\w/]+\) )?(?:is|was|has been) (?:a|an|the|[A-Z][\w.-]*['’]s) [^.]{0,80}"
     r"(?:writer|reporter|editor|correspondent|journalist|columnist|contributor|producer|intern)\b"
     r"|^\W{0,3}(?:[A-Z][\w.'’-]+ ){1,3}(?:writes|reports|covers) (?:about|on|for) "
     r"|\bfollow (?:him|her|them|me|us) on (?:twitter|x|instagram|facebook|threads|linkedin)"
     r"|^\W{0,3}this (?:article|story|piece|post) (?:was )?(?:originally |first )?(?:appeared|published|ran)"
+    r"|^\W{0,3}this (?:article|story|post)\b.{0,200}\boriginally appeared (?:on|in)\b[\w .-]{0,60}\W*$"
+    r"|^\W{0,3}по материалам(?: (?:https?://\S+|[^\s,;:]+)){1,8}\s*$"  # the whole short line is the credit: no clause follows
     r"|print edition under the headline|^\W{0,3}(?:gallery|photo|image|video) credit:",
     re.IGNORECASE,
 )
@@ -39,7 +42,9 @@ _COMMENTS_START_RE = re.compile(
 _COMMENT_POLICY_RE = re.compile(
     r"(?:комментари|сообщени)[^.]{0,80}(?:ответственност|без предварительного редактирования|редакционн\w* политик"
     r"|удаля|модерац)|(?:ответственност|редакционн\w* политик)[^.]{0,60}комментари"
-    r"|comments? (?:are|is) moderated|views expressed in (?:the )?comments|comment policy",
+    r"|комментари[^.]{0,80}жалоб|(?:зарегистрируйтесь|войдите)[^.]{0,40}(?:оставить|написать|добавить) комментари"
+    r"|comments? (?:are|is) moderated|views expressed in (?:the )?comments|comment policy"
+    r"|(?:log in|sign in|register) to (?:post a |leave a |add a )?comment",
     re.IGNORECASE,
 )
 _FORUM_POST_RE = re.compile(r"^[\w.-]{2,30} said:\S|\sReply$")  # quoted post glued to its label
@@ -50,6 +55,7 @@ _FOOTER_RE = re.compile(
     re.IGNORECASE,
 )
 _SHORT = 40  # words: notes and footer lines are short; a longer paragraph is prose
+_LAST_NOTE = 80
 _PROMO_WORDS = 50  # a sign-up box may carry two sentences of pitch
 
 
@@ -73,9 +79,10 @@ def drop_promos(paragraphs: list[str]) -> list[str]:
     return [p for p, k in zip(paragraphs, keep, strict=True) if k]
 
 
-def is_closing_note(paragraph: str) -> bool:
+def is_closing_note(paragraph: str, *, last: bool = False) -> bool:
     """A short note about the writer (bio, contact address) or where the piece first appeared."""
-    if _words(paragraph) > _SHORT:
+    # the story's very last paragraph may carry a fuller bio: a few sentences of career
+    if _words(paragraph) > (_LAST_NOTE if last else _SHORT):
         return False
     if _CLOSING_NOTE_RE.search(paragraph):
         return True
@@ -85,7 +92,9 @@ def is_closing_note(paragraph: str) -> bool:
 def drop_closing_notes(paragraphs: list[str]) -> list[str]:
     """Drop writer bios, contact lines and origin notes among the last three paragraphs."""
     start = max(1, len(paragraphs) - 3)
-    return paragraphs[:start] + [p for p in paragraphs[start:] if not is_closing_note(p)]
+    last = len(paragraphs) - 1
+    return paragraphs[:start] + [p for i, p in enumerate(paragraphs[start:], start)
+                                 if not is_closing_note(p, last=i == last)]
 
 
 def cut_comments(paragraphs: list[str]) -> list[str]:
@@ -188,9 +197,21 @@ _REFERENCES_RE = re.compile(r"^(?:more information|journal information|reference
                             r"|список литературы|литература|источники)\s*(?::|$)", re.IGNORECASE)
 
 
+# An unlabelled closing citation: 'A. Author et al. 2023. Title. Journal 69 (4): 337-352; doi: 10.1234/x'.
+_CITATION_RE = re.compile(r"\bet al\.,? \(?(?:19|20)\d\d\)?\. ")  # in prose the year is followed by a comma
+_DOI_RE = re.compile(r"\bdoi:\s*10\.\d{4,}/|\bdoi\.org/10\.\d{4,}/", re.IGNORECASE)
+
+
+def _is_citation(paragraph: str) -> bool:
+    return _words(paragraph) <= 80 and bool(_DOI_RE.search(paragraph)) and bool(_CITATION_RE.search(paragraph))
+
+
 def cut_references(paragraphs: list[str]) -> list[str]:
     """Cut a closing reference list (citations, footnotes) that starts in the body's second half."""
     for index in range(max(1, len(paragraphs) // 2), len(paragraphs)):
         if _REFERENCES_RE.match(paragraphs[index].strip()):
+            return paragraphs[:index]
+        # a bare citation with a DOI among the last two paragraphs, with no label above it
+        if index >= len(paragraphs) - 2 and _is_citation(paragraphs[index]):
             return paragraphs[:index]
     return paragraphs
