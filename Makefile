@@ -16,7 +16,7 @@ help:
 	@echo "make down   - stop everything 'make demo' started (data stays in .run/)"
 	@echo "make lint   - ruff, then mypy over include/newslake"
 	@echo "make browser - install Debian's chromium for the UI browser test if missing (as root)"
-	@echo "make bench  - extraction / fetching / enrichment / lake status benchmarks"
+	@echo "make bench  - extraction / fetching / enrichment / lake status / validation / DAG parsing benchmarks (all: bench/README.md)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements.lock include/pyproject.toml dev/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,11 +81,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check include dev dags plugins tests bench scripts
 	$(VENV)/bin/mypy include/newslake dev/newslake_dev
 
+# The quick benchmarks; the long ones (bench_reextract.py, bench_run_overhead.py: tens of minutes) and
+# every script's options are in bench/README.md.
 bench: $(STAMP)
 	$(PY) bench/bench_extraction.py
 	$(PY) bench/bench_fetch.py
 	$(PY) bench/bench_enrichment.py
 	$(PY) bench/bench_status.py
+	$(PY) bench/bench_validation.py
+	$(PY) bench/bench_parse.py
 
 lock:
 	$(UV) pip compile --quiet --python-version 3.11 requirements.txt requirements-dev.txt -o requirements.lock
