@@ -137,24 +137,31 @@ class Matcher:
 
     def _candidates(self, token: Token, forms: Sequence[str]) -> tuple[Pattern, ...]:
         """Patterns whose first word fits this token, each once, in index order."""
+        # Each index lookup already proves the first word fits (its exact form, its prefix, its acronym), so
+        # Word.matches is not asked again: this runs once per new word, which is most of a fresh process's cost.
         candidates: list[Pattern] = []
         hit = self._case.get(token.text.rstrip("."))
         if hit:
             candidates.extend(hit)
+        exact, prefix = self._exact, self._prefix
         for f in forms:
-            hit = self._exact.get(f)
+            hit = exact.get(f)
             if hit:
                 candidates.extend(hit)
-            group = self._prefix.get(f[:_KEY])
+            group = prefix.get(f[:_KEY])
             if group:
                 for pre, patterns in group.items():
                     if f.startswith(pre):
                         candidates.extend(patterns)
-        candidates.extend(self._short_prefix)
+        if self._short_prefix:
+            candidates.extend(p for p in self._short_prefix if p.words[0].matches(token, forms))
+        if not candidates:
+            return ()
+        capitalised = token.capitalised
         seen: set[int] = set()
         out = []
         for p in candidates:
-            if id(p) not in seen and (token.capitalised or not p.capitalised) and p.words[0].matches(token, forms):
+            if id(p) not in seen and (capitalised or not p.capitalised):
                 seen.add(id(p))
                 out.append(p)
         return tuple(out)
@@ -195,14 +202,20 @@ class LemmaGate:
     keys: frozenset[str]  # first letters of every Cyrillic pattern word (names included)
     surfaces: frozenset[str] | None = None  # every inflected form of the lower-case pattern words; None: keys only
     prefix_keys: frozenset[str] = frozenset()  # first letters of Cyrillic prefix words (задерж*)
+    name_keys: frozenset[str] | None = None  # first letters of the words of capitalised patterns; None: keys
 
     def wants(self, token: Token, lower: str) -> bool:
         """True when the token's lemma could fit a pattern word."""
         if self.surfaces is None:
             return token.capitalised or lower[:_KEY] in self.keys
+        if lower in self.surfaces or lower[:_KEY] in self.prefix_keys:
+            return True
         if token.capitalised:  # names: the guessed lemma keeps the first letters (Оша -> Ош)
-            return lower[:_KEY] in self.keys or lower[:2] in self.keys
-        return lower in self.surfaces or lower[:_KEY] in self.prefix_keys
+            # A capitalised common word ("Строительство" opening a sentence) is covered by the surfaces above;
+            # only names, whose forms the dictionary often lacks, need the looser first-letters test.
+            names = self.keys if self.name_keys is None else self.name_keys
+            return lower[:_KEY] in names or lower[:2] in names
+        return False
 
 
 def token_forms(

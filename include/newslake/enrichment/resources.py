@@ -275,6 +275,12 @@ def _surfaces(patterns: list[Pattern]) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(surfaces), frozenset(prefix_keys)
 
 
+def _name_keys(patterns: list[Pattern]) -> frozenset[str]:
+    """First letters of the Cyrillic words of capitalised patterns (names, cities): the words no surface covers."""
+    return frozenset(f[:3] for p in patterns if p.capitalised for w in p.words
+                     for f in (*w.exact, *w.prefixes) if has_cyrillic(f))
+
+
 def _lemma_keys(patterns: list[Pattern]) -> frozenset[str]:
     keys: set[str] = set()
     for p in patterns:
@@ -332,7 +338,8 @@ def _load_cached(organizations_extra: str | None) -> Resources:
         georgia_us=Matcher(us),
         georgia_country=Matcher(ge),
         place_lookup=Matcher(lookup),
-        lemma_gate=LemmaGate(keys, *_surfaces(places + organizations + parts + outlets)),
+        lemma_gate=LemmaGate(keys, *_surfaces(places + organizations + parts + outlets),
+                             name_keys=_name_keys(places + organizations + parts + outlets)),
         place_gate=LemmaGate(keys),
         combined=Matcher(places + outlets + organizations + parts),
         groups=groups,
