@@ -13,6 +13,7 @@ AGGLUTINATIVE = frozenset({"kk", "ky", "uz", "tg", "tk"})
 _MAX_SUFFIX = 7
 _MIN_STEM = 3
 _KEY = 3  # prefix patterns are indexed by their first letters
+_PREFIX_KEY = 4  # a Cyrillic prefix word reaches the analyser by this many first letters
 _CACHE_MAX = 200_000  # distinct (token, forms) keys remembered per matcher
 
 
@@ -201,14 +202,14 @@ class LemmaGate:
 
     keys: frozenset[str]  # first letters of every Cyrillic pattern word (names included)
     surfaces: frozenset[str] | None = None  # every inflected form of the lower-case pattern words; None: keys only
-    prefix_keys: frozenset[str] = frozenset()  # first letters of Cyrillic prefix words (задерж*)
+    prefix_keys: frozenset[str] = frozenset()  # first four letters of Cyrillic prefix words (задерж*), or fewer
     name_keys: frozenset[str] | None = None  # first letters of the words of capitalised patterns; None: keys
 
     def wants(self, token: Token, lower: str) -> bool:
         """True when the token's lemma could fit a pattern word."""
         if self.surfaces is None:
             return token.capitalised or lower[:_KEY] in self.keys
-        if lower in self.surfaces or lower[:_KEY] in self.prefix_keys:
+        if lower in self.surfaces or lower[:_PREFIX_KEY] in self.prefix_keys or lower[:_KEY] in self.prefix_keys:
             return True
         if token.capitalised:  # names: the guessed lemma keeps the first letters (Оша -> Ош)
             # A capitalised common word ("Строительство" opening a sentence) is covered by the surfaces above;

@@ -262,7 +262,9 @@ def _surfaces(patterns: list[Pattern]) -> tuple[frozenset[str], frozenset[str]]:
             continue  # names and cities match capitalised tokens only, which the key gate covers
         for w in p.words:
             words.update(f for f in w.exact if has_cyrillic(f))
-            prefix_keys.update(f[:3] for f in w.prefixes if has_cyrillic(f))
+            # Four letters, not three: "цензура*" then no longer sends every "цены" to the analyser, and a lemma
+            # that starts with a prefix keeps the surface's first four letters (арестуют -> арестовать).
+            prefix_keys.update(f[:4] for f in w.prefixes if has_cyrillic(f))
     surfaces: set[str] = set()
     for word in words:
         surfaces.add(word)
