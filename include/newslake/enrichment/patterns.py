@@ -110,21 +110,30 @@ class Matcher:
                 else:
                     self._short_prefix.append(p)
 
-    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]], mode: str | None = None) -> list[Match]:
+    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]], mode: str | None = None,
+             plain: Callable[[Token], bool] | None = None) -> list[Match]:
         """All matches (overlapping ones included), ordered by start then longest first.
 
         mode names how forms were derived from the token text (see token_forms); with it, a token's text
-        alone keys the candidate cache, which spares building a key per token.
+        alone keys the candidate cache, which spares building a key per token. plain, with a mode, tells
+        the tokens whose only form is their lower case (see plain_forms): a new such word is looked up
+        without building its forms.
         """
         found: list[Match] = []
         candidates_for, match_at = self._candidates, self._match_at
         cache: dict = self._cache if mode is None else self._by_text.setdefault(mode, {})
+        plain = plain if mode is not None else None
         for i, token in enumerate(tokens):
             # Most words start no pattern; the answer per (text, forms) is kept across articles.
             key = (token.text, *forms[i]) if mode is None else token.text
             candidates = cache.get(key)
             if candidates is None:
-                candidates = candidates_for(token, forms[i])
+                # A fresh process meets most words for the first time: a plain word that no index holds
+                # costs three lookups here instead of its forms and a candidate search.
+                if plain is not None and plain(token):
+                    candidates = self._plain_candidates(token)
+                else:
+                    candidates = candidates_for(token, forms[i])
                 if len(cache) < _CACHE_MAX:
                     cache[key] = candidates
             if not candidates:
@@ -135,6 +144,14 @@ class Matcher:
                     found.append(Match(i, end, p))
         found.sort(key=lambda m: (m.start, -(m.end - m.start), m.pattern.value))
         return found
+
+    def _plain_candidates(self, token: Token) -> tuple[Pattern, ...]:
+        """_candidates for a token whose forms are [its lower case], skipping it when no index holds it."""
+        lower = token.lower
+        if (lower in self._exact or lower[:_KEY] in self._prefix or self._short_prefix
+                or token.text.rstrip(".") in self._case):
+            return self._candidates(token, (lower,))
+        return ()
 
     def _candidates(self, token: Token, forms: Sequence[str]) -> tuple[Pattern, ...]:
         """Patterns whose first word fits this token, each once, in index order."""
@@ -217,6 +234,14 @@ class LemmaGate:
             names = self.keys if self.name_keys is None else self.name_keys
             return lower[:_KEY] in names or lower[:2] in names
         return False
+
+
+def plain_forms(token: Token, language: str, gate: LemmaGate, cyrillic: bool = True) -> bool:
+    """True when token_forms gives the token's lower case alone, which needs no lemma call to know."""
+    lower = token.lower
+    if "'" in lower or (language in AGGLUTINATIVE and len(lower) > _MIN_STEM):
+        return False
+    return not (cyrillic and not lower.isascii() and has_cyrillic(lower) and gate.wants(token, lower))
 
 
 def token_forms(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gettext
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -86,10 +86,10 @@ class Resources:
     groups: dict[int, str]  # id(pattern) -> "places" | "outlets" | "organizations" | "topic_parts"
 
     def find_all(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]],
-                 mode: str | None = None) -> dict[str, list[Match]]:
+                 mode: str | None = None, plain: Callable[[Token], bool] | None = None) -> dict[str, list[Match]]:
         """Every match of the combined matcher, split by group."""
         out: dict[str, list[Match]] = {"places": [], "outlets": [], "organizations": [], "topic_parts": []}
-        for m in self.combined.find(tokens, forms, mode):
+        for m in self.combined.find(tokens, forms, mode, plain):
             out[self.groups[id(m.pattern)]].append(m)
         return out
 
