@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from newslake.enrichment import morph
-from newslake.enrichment.patterns import AGGLUTINATIVE, Match, longest, token_forms
+from newslake.enrichment.patterns import AGGLUTINATIVE, Match, longest, plain_forms, token_forms
 from newslake.enrichment.resources import (
     ABOUT_WORDS,
     CONSEQUENCE_WORDS,
@@ -80,6 +80,7 @@ class _Document:
     language: str
     mode: str  # how forms follow from a token's text: the matchers' cache key
     bounds: list[tuple[int, int]]  # sentence index -> its tokens' [start, end)
+    plain: Callable[[Token], bool]  # True when a token's only form is its lower case
 
 
 def enrich(title: str | None, body: str | None, language: str | None, dateline_place: str | None = None) -> Enrichment:
@@ -98,7 +99,7 @@ def enrich(title: str | None, body: str | None, language: str | None, dateline_p
 
 def _enrich(res: Resources, title: str, body: str, language: str, dateline_place: str | None) -> Enrichment:
     doc = _document(res, str(title)[:2000], str(body)[:_MAX_CHARS], language)
-    found = res.find_all(doc.tokens, doc.forms, doc.mode)
+    found = res.find_all(doc.tokens, doc.forms, doc.mode, doc.plain)
     masked = _masked(found["outlets"])
     mentions = _countries(res, doc, found["places"], masked)
     dateline_country = _dateline_country(res, dateline_place, language) if dateline_place else None
@@ -135,14 +136,21 @@ def _document(res: Resources, title: str, body: str, language: str) -> _Document
     cyrillic = has_cyrillic(title) or has_cyrillic(body)
     gate = res.lemma_gate
     make: Callable[[Token], list[str]]
+    plain: Callable[[Token], bool]
     if cyrillic or language in AGGLUTINATIVE:
         def make(t: Token) -> list[str]:
             return token_forms(t, language, morph.lemma, gate, cyrillic)
+
+        def plain(t: Token) -> bool:
+            return plain_forms(t, language, gate, cyrillic)
     else:  # the common English case: a word is its lower case (and its form without 's)
         def make(t: Token) -> list[str]:
             return [t.lower] if "'" not in t.lower else token_forms(t, language, morph.lemma, gate, False)
+
+        def plain(t: Token) -> bool:
+            return "'" not in t.lower
     mode = f"{'cyrillic' if cyrillic else 'latin'}-{'stems' if language in AGGLUTINATIVE else 'words'}"
-    return _Document(texts, tokens, _Forms(tokens, make), language, mode, bounds)
+    return _Document(texts, tokens, _Forms(tokens, make), language, mode, bounds, plain)
 
 
 def _masked(outlets: list[Match]) -> set[int]:

@@ -13,6 +13,7 @@ AGGLUTINATIVE = frozenset({"kk", "ky", "uz", "tg", "tk"})
 _MAX_SUFFIX = 7
 _MIN_STEM = 3
 _KEY = 3  # prefix patterns are indexed by their first letters
+_PREFIX_KEY = 4  # a Cyrillic prefix word reaches the analyser by this many first letters
 _CACHE_MAX = 200_000  # distinct (token, forms) keys remembered per matcher
 
 
@@ -109,21 +110,30 @@ class Matcher:
                 else:
                     self._short_prefix.append(p)
 
-    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]], mode: str | None = None) -> list[Match]:
+    def find(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]], mode: str | None = None,
+             plain: Callable[[Token], bool] | None = None) -> list[Match]:
         """All matches (overlapping ones included), ordered by start then longest first.
 
         mode names how forms were derived from the token text (see token_forms); with it, a token's text
-        alone keys the candidate cache, which spares building a key per token.
+        alone keys the candidate cache, which spares building a key per token. plain, with a mode, tells
+        the tokens whose only form is their lower case (see plain_forms): a new such word is looked up
+        without building its forms.
         """
         found: list[Match] = []
         candidates_for, match_at = self._candidates, self._match_at
         cache: dict = self._cache if mode is None else self._by_text.setdefault(mode, {})
+        plain = plain if mode is not None else None
         for i, token in enumerate(tokens):
             # Most words start no pattern; the answer per (text, forms) is kept across articles.
             key = (token.text, *forms[i]) if mode is None else token.text
             candidates = cache.get(key)
             if candidates is None:
-                candidates = candidates_for(token, forms[i])
+                # A fresh process meets most words for the first time: a plain word that no index holds
+                # costs three lookups here instead of its forms and a candidate search.
+                if plain is not None and plain(token):
+                    candidates = self._plain_candidates(token)
+                else:
+                    candidates = candidates_for(token, forms[i])
                 if len(cache) < _CACHE_MAX:
                     cache[key] = candidates
             if not candidates:
@@ -135,26 +145,41 @@ class Matcher:
         found.sort(key=lambda m: (m.start, -(m.end - m.start), m.pattern.value))
         return found
 
+    def _plain_candidates(self, token: Token) -> tuple[Pattern, ...]:
+        """_candidates for a token whose forms are [its lower case], skipping it when no index holds it."""
+        lower = token.lower
+        if (lower in self._exact or lower[:_KEY] in self._prefix or self._short_prefix
+                or token.text.rstrip(".") in self._case):
+            return self._candidates(token, (lower,))
+        return ()
+
     def _candidates(self, token: Token, forms: Sequence[str]) -> tuple[Pattern, ...]:
         """Patterns whose first word fits this token, each once, in index order."""
+        # Each index lookup already proves the first word fits (its exact form, its prefix, its acronym), so
+        # Word.matches is not asked again: this runs once per new word, which is most of a fresh process's cost.
         candidates: list[Pattern] = []
         hit = self._case.get(token.text.rstrip("."))
         if hit:
             candidates.extend(hit)
+        exact, prefix = self._exact, self._prefix
         for f in forms:
-            hit = self._exact.get(f)
+            hit = exact.get(f)
             if hit:
                 candidates.extend(hit)
-            group = self._prefix.get(f[:_KEY])
+            group = prefix.get(f[:_KEY])
             if group:
                 for pre, patterns in group.items():
                     if f.startswith(pre):
                         candidates.extend(patterns)
-        candidates.extend(self._short_prefix)
+        if self._short_prefix:
+            candidates.extend(p for p in self._short_prefix if p.words[0].matches(token, forms))
+        if not candidates:
+            return ()
+        capitalised = token.capitalised
         seen: set[int] = set()
         out = []
         for p in candidates:
-            if id(p) not in seen and (token.capitalised or not p.capitalised) and p.words[0].matches(token, forms):
+            if id(p) not in seen and (capitalised or not p.capitalised):
                 seen.add(id(p))
                 out.append(p)
         return tuple(out)
@@ -194,15 +219,29 @@ class LemmaGate:
 
     keys: frozenset[str]  # first letters of every Cyrillic pattern word (names included)
     surfaces: frozenset[str] | None = None  # every inflected form of the lower-case pattern words; None: keys only
-    prefix_keys: frozenset[str] = frozenset()  # first letters of Cyrillic prefix words (задерж*)
+    prefix_keys: frozenset[str] = frozenset()  # first four letters of Cyrillic prefix words (задерж*), or fewer
+    name_keys: frozenset[str] | None = None  # first letters of the words of capitalised patterns; None: keys
 
     def wants(self, token: Token, lower: str) -> bool:
         """True when the token's lemma could fit a pattern word."""
         if self.surfaces is None:
             return token.capitalised or lower[:_KEY] in self.keys
+        if lower in self.surfaces or lower[:_PREFIX_KEY] in self.prefix_keys or lower[:_KEY] in self.prefix_keys:
+            return True
         if token.capitalised:  # names: the guessed lemma keeps the first letters (Оша -> Ош)
-            return lower[:_KEY] in self.keys or lower[:2] in self.keys
-        return lower in self.surfaces or lower[:_KEY] in self.prefix_keys
+            # A capitalised common word ("Строительство" opening a sentence) is covered by the surfaces above;
+            # only names, whose forms the dictionary often lacks, need the looser first-letters test.
+            names = self.keys if self.name_keys is None else self.name_keys
+            return lower[:_KEY] in names or lower[:2] in names
+        return False
+
+
+def plain_forms(token: Token, language: str, gate: LemmaGate, cyrillic: bool = True) -> bool:
+    """True when token_forms gives the token's lower case alone, which needs no lemma call to know."""
+    lower = token.lower
+    if "'" in lower or (language in AGGLUTINATIVE and len(lower) > _MIN_STEM):
+        return False
+    return not (cyrillic and not lower.isascii() and has_cyrillic(lower) and gate.wants(token, lower))
 
 
 def token_forms(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gettext
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -86,10 +86,10 @@ class Resources:
     groups: dict[int, str]  # id(pattern) -> "places" | "outlets" | "organizations" | "topic_parts"
 
     def find_all(self, tokens: Sequence[Token], forms: Sequence[Sequence[str]],
-                 mode: str | None = None) -> dict[str, list[Match]]:
+                 mode: str | None = None, plain: Callable[[Token], bool] | None = None) -> dict[str, list[Match]]:
         """Every match of the combined matcher, split by group."""
         out: dict[str, list[Match]] = {"places": [], "outlets": [], "organizations": [], "topic_parts": []}
-        for m in self.combined.find(tokens, forms, mode):
+        for m in self.combined.find(tokens, forms, mode, plain):
             out[self.groups[id(m.pattern)]].append(m)
         return out
 
@@ -262,7 +262,9 @@ def _surfaces(patterns: list[Pattern]) -> tuple[frozenset[str], frozenset[str]]:
             continue  # names and cities match capitalised tokens only, which the key gate covers
         for w in p.words:
             words.update(f for f in w.exact if has_cyrillic(f))
-            prefix_keys.update(f[:3] for f in w.prefixes if has_cyrillic(f))
+            # Four letters, not three: "цензура*" then no longer sends every "цены" to the analyser, and a lemma
+            # that starts with a prefix keeps the surface's first four letters (арестуют -> арестовать).
+            prefix_keys.update(f[:4] for f in w.prefixes if has_cyrillic(f))
     surfaces: set[str] = set()
     for word in words:
         surfaces.add(word)
@@ -273,6 +275,12 @@ def _surfaces(patterns: list[Pattern]) -> tuple[frozenset[str], frozenset[str]]:
                 paradigms.add((parse.normal_form, parse.tag.POS))
                 surfaces.update(form.word.replace("ё", "е") for form in parse.lexeme)
     return frozenset(surfaces), frozenset(prefix_keys)
+
+
+def _name_keys(patterns: list[Pattern]) -> frozenset[str]:
+    """First letters of the Cyrillic words of capitalised patterns (names, cities): the words no surface covers."""
+    return frozenset(f[:3] for p in patterns if p.capitalised for w in p.words
+                     for f in (*w.exact, *w.prefixes) if has_cyrillic(f))
 
 
 def _lemma_keys(patterns: list[Pattern]) -> frozenset[str]:
@@ -332,7 +340,8 @@ def _load_cached(organizations_extra: str | None) -> Resources:
         georgia_us=Matcher(us),
         georgia_country=Matcher(ge),
         place_lookup=Matcher(lookup),
-        lemma_gate=LemmaGate(keys, *_surfaces(places + organizations + parts + outlets)),
+        lemma_gate=LemmaGate(keys, *_surfaces(places + organizations + parts + outlets),
+                             name_keys=_name_keys(places + organizations + parts + outlets)),
         place_gate=LemmaGate(keys),
         combined=Matcher(places + outlets + organizations + parts),
         groups=groups,

@@ -183,3 +183,27 @@ def test_a_term_of_only_excluded_parts_is_a_config_error(tmp_path, monkeypatch) 
     finally:
         monkeypatch.undo()
         resources.reset()
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk", "uz"])
+def test_a_word_called_plain_has_its_lower_case_as_only_form(language: str) -> None:
+    # The matcher answers "plain" words from its indexes without their forms: the shortcut is only
+    # correct if token_forms would have given the lower case alone.
+    from newslake.enrichment import morph
+    from newslake.enrichment.patterns import plain_forms, token_forms
+    from newslake.enrichment.text import tokenize
+
+    gate = resources.load().lemma_gate
+    text = ("Задержание журналиста в Оше. Суды, цены и Строительство; Қазақстанда блогер ұсталды. "
+            "O'zbekistonda jurnalist hibsga olindi. Reporters' rights: the editor's arrest, CPJ and U.S. courts.")
+    tokens = tokenize(text, 0)
+    plain = [t for t in tokens if plain_forms(t, language, gate)]
+    assert plain and len(plain) < len(tokens)  # both kinds occur, so the check below is not vacuous
+    for t in plain:
+        assert token_forms(t, language, morph.lemma, gate) == [t.lower], t.text
+
+
+def test_a_capitalised_common_word_opening_a_sentence_still_matches_by_its_lemma() -> None:
+    # Sentence-initial words are capitalised; they reach the analyser through the same surfaces as lower case.
+    e = enrich("Новости", "Задержаниями журналистов занялись. Блокировкой сайтов занялись.", "ru")
+    assert e.topics == ["website_blocking", "detention_or_arrest"]
