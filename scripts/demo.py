@@ -30,7 +30,7 @@ from newslake_dev.devstack import (
 DAG_ID = "news_demo"
 TIMEOUT = float(os.environ.get("NEWSLAKE_DEMO_TIMEOUT", "1200"))
 # Measured on the project's 2-core machine; replaced by this machine's own figures after one run.
-DEFAULT_TIMINGS = {"first_start": 40.0, "start": 30.0, "backfill_day": 30.0}
+DEFAULT_TIMINGS = {"first_start": 30.0, "start": 25.0, "backfill_day": 20.0}
 HAVE_BODY = ("fetched", "not_modified", "reused")  # fetch outcomes that leave the day a page body
 
 LEGEND = """\
