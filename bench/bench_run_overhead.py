@@ -55,8 +55,15 @@ from newslake_dev.devstack import (  # noqa: E402
 from newslake_dev.seaweed import SeaweedServer, port_in_use  # noqa: E402
 
 TARGET_RATIO = 1.5
-FIRST_DAY = date(2026, 11, 16)  # the demo site's first day
+DEMO_FIRST = date(2026, 11, 16)  # the demo site's first day
 DEMO_DAYS = 6
+DEMO_LAST = DEMO_FIRST + timedelta(days=DEMO_DAYS - 1)
+
+
+def first_day(days: int) -> date:
+    """The first of `days` days ending on the demo's last day: copies go back in time, since extraction
+    rightly drops a publication date later than the fetch, and days after today would lose theirs."""
+    return DEMO_LAST - timedelta(days=days - 1)
 # Ports: our own plan, clear of the test suite's SeaweedFS plan at the same offset (tests may run beside it).
 PORT_BASE = 21080
 SEAWEED_SHIFT = 50
@@ -95,11 +102,12 @@ floor_2tasks = build("floor_2tasks", ["collect", "process"])
 
 
 def shifted_catalog(folder: Path, days: int) -> Path:
-    """A demo-site content folder with `days` days: the bundled six days repeated, moved on six days per copy."""
+    """A demo-site content folder with `days` days: the bundled six days repeated, moved back six days per copy."""
     folder.mkdir(parents=True)
     written: set[str] = set()
+    first = first_day(days)
     for copy in range(-(-days // DEMO_DAYS)):
-        shift = timedelta(days=DEMO_DAYS * copy)
+        shift = timedelta(days=-DEMO_DAYS * copy)
         for path in sorted(CONTENT_DIR.glob("2*.json")):
             stories = json.loads(path.read_text(encoding="utf-8"))
             for story in stories:
@@ -109,13 +117,12 @@ def shifted_catalog(folder: Path, days: int) -> Path:
                     if story.get(key):
                         story[key] = (datetime.fromisoformat(story[key]) + shift).isoformat()
             day = date.fromisoformat(path.stem) + shift
-            if day < FIRST_DAY + timedelta(days=days):
+            if day >= first:
                 (folder / f"{day.isoformat()}.json").write_text(json.dumps(stories), encoding="utf-8")
                 written |= {story["slug"] for story in stories}
     # The traps (undated page, duplicate, 404 ...) stay on their original days, those within the range.
-    last = FIRST_DAY + timedelta(days=days)
     traps = [t for t in json.loads((CONTENT_DIR / "traps.json").read_text(encoding="utf-8"))
-             if (t["of"] in written if t["kind"] == "duplicate" else datetime.fromisoformat(t["listed_at"]).date() < last)]
+             if (t["of"] in written if t["kind"] == "duplicate" else datetime.fromisoformat(t["listed_at"]).date() >= first)]
     (folder / "traps.json").write_text(json.dumps(traps), encoding="utf-8")
     return folder
 
@@ -124,7 +131,7 @@ def write_sources(path: Path, days: int) -> Path:
     """sources.yaml with only the demo entry, its range widened to the bench's days."""
     document = yaml.safe_load((ROOT / "include" / "config" / "sources.yaml").read_text(encoding="utf-8"))
     demo = next(s for s in document["sources"] if s["id"] == "demo")
-    document["sources"] = [dict(demo, start_date=FIRST_DAY, end_date=FIRST_DAY + timedelta(days=days - 1))]
+    document["sources"] = [dict(demo, start_date=first_day(days), end_date=DEMO_LAST)]
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -213,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                   "admin_port": 18746 + weed_offset}
     free_or_fail(base, base + 1, base + 2, base + 3, base + 4, *weed_ports.values(),
                  *(p + 10000 for p in weed_ports.values()))
-    days = [FIRST_DAY + timedelta(days=n) for n in range(args.days)]
+    days = [first_day(args.days) + timedelta(days=n) for n in range(args.days)]
     tmp = Path(tempfile.mkdtemp(prefix="newslake-bench-run-"))
     dags = tmp / "dags"
     dags.mkdir()
