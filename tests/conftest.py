@@ -32,9 +32,10 @@ def pytest_collection_modifyitems(config, items):
     if lane is None:
         return
     index, count = lane
-    e2e = [item for item in items if item.get_closest_marker("e2e")]
-    owner = assign(sorted({item.nodeid.split("::")[0] for item in e2e}), count)
-    dropped = [item for item in e2e if owner[item.nodeid.split("::")[0]] != index]
+    module = {item: item.nodeid.split("::")[0] for item in items if item.get_closest_marker("e2e")}
+    owner = assign(sorted(set(module.values())), count)
+    dropped = [item for item, name in module.items() if owner[name] != index]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if item not in set(dropped)]
+        gone = set(dropped)
+        items[:] = [item for item in items if item not in gone]
