@@ -14,7 +14,7 @@ from datetime import date
 from newslake import layout
 from newslake.config import SourceConfig
 from newslake.errors import MissingInputError, NewerSchemaError
-from newslake.reextract import DayOutcome, reextract_day
+from newslake.reextract import DayOutcome, reextract_day, unfinished
 from newslake.storage import ObjectStore
 
 __all__ = ["DayOutcome", "check_outcomes", "migrate_source"]
@@ -60,11 +60,10 @@ def migrate_source(
 
 def check_outcomes(source_id: str, outcomes: list[DayOutcome]) -> None:
     """Raise the error the worst outcome calls for (after every partition was tried), naming each day."""
-    refused = [o for o in outcomes if o.outcome == "refused_newer"]
+    refused, missing = unfinished(outcomes)
     if refused:
         days = ", ".join(f"{o.day} (schema {o.from_version})" for o in refused)
         raise NewerSchemaError(f"source {source_id}: refused to overwrite partitions written by a newer schema: {days}")
-    missing = [o for o in outcomes if o.outcome in ("no_raw_zone", "failed")]
     if missing:
         days = "; ".join(f"{o.day}: {o.detail}" for o in missing)
         raise MissingInputError(f"source {source_id}: {len(missing)} partition(s) not migrated, left as they were: {days}")

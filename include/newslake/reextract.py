@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -102,8 +103,7 @@ def reextract_day(
         outcome = DayOutcome(day, "failed", from_version, detail=f"{type(exc).__name__}: {exc}")
     else:
         outcome = DayOutcome(day, done, from_version, rows=published["rows"])
-    outcome = DayOutcome(outcome.day, outcome.outcome, outcome.from_version, outcome.rows, outcome.detail,
-                         source=source.id, seconds=time.perf_counter() - began)
+    outcome = replace(outcome, source=source.id, seconds=time.perf_counter() - began)
     log.info("%s %s %s: %s%s", done, source.id, day, outcome.outcome, f" ({outcome.detail})" if outcome.detail else "")
     return outcome
 
@@ -153,13 +153,18 @@ def reextract_batch(
     return outcomes
 
 
+def unfinished(outcomes: Sequence[DayOutcome]) -> tuple[list[DayOutcome], list[DayOutcome]]:
+    """(refused: a newer schema wrote the partition, not rebuilt: no raw zone or a failure), the outcomes that fail a command."""
+    refused = [o for o in outcomes if o.outcome == "refused_newer"]
+    return refused, [o for o in outcomes if o.outcome in ("no_raw_zone", "failed")]
+
+
 def check_reextracted(outcomes: Sequence[DayOutcome]) -> None:
     """Raise the error the worst outcome calls for, naming every partition that was not rebuilt."""
-    refused = [o for o in outcomes if o.outcome == "refused_newer"]
+    refused, bad = unfinished(outcomes)
     if refused:
         days = ", ".join(f"{o.source} {o.day}" for o in refused)
         raise NewerSchemaError(f"refused to overwrite partitions written by a newer schema: {days}")
-    bad = [o for o in outcomes if o.outcome in ("no_raw_zone", "failed")]
     if bad:
         days = "; ".join(f"{o.source} {o.day}: {o.detail}" for o in bad)
         raise MissingInputError(f"{len(bad)} of {len(outcomes)} partition(s) not re-extracted, left as they were: {days}")
@@ -206,9 +211,7 @@ def run_batch(store: ObjectStore, batch: Iterable[Mapping[str, str]], *, run_pre
 def summarise(outcomes: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The DAG's report task: counts by outcome and rows; raises when a partition was not rebuilt."""
     done = [DayOutcome.from_dict(o) for o in outcomes]
-    by_outcome: dict[str, int] = {}
-    for o in done:
-        by_outcome[o.outcome] = by_outcome.get(o.outcome, 0) + 1
+    by_outcome = dict(Counter(o.outcome for o in done))
     summary = {"partitions": len(done), "rows": sum(o.rows or 0 for o in done), "outcomes": by_outcome,
                "seconds": round(sum(o.seconds or 0.0 for o in done), 3)}
     log.info("re-extract summary: %s", summary)
